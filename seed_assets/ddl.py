@@ -1,0 +1,79 @@
+"""Schema creation, idempotent, with a bulk-load mode for empty databases.
+
+``ensure_schema`` creates whatever is missing: tables, then (unless ``bare``) indexes and foreign
+keys. A first load into an empty database runs ``ensure_schema(bare=True)``, loads, then
+``ensure_schema()`` + ``analyze()``: building indexes and validating foreign keys once, in bulk, is
+an order of magnitude faster than maintaining them row by row (DESIGN.md §4).
+"""
+
+from __future__ import annotations
+
+import psycopg
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
+from sqlalchemy.schema import AddConstraint, CreateIndex, CreateTable
+
+from seed_assets.schema import metadata
+
+_DIALECT = pg.dialect()  # type: ignore[no-untyped-call]
+
+
+def _sql(element: sa.schema.ExecutableDDLElement) -> str:
+    return str(element.compile(dialect=_DIALECT))
+
+
+def existing_tables(conn: psycopg.Connection) -> set[str]:
+    rows = conn.execute(
+        "SELECT relname FROM pg_class WHERE relnamespace = current_schema()::regnamespace "
+        "AND relkind IN ('r', 'p')"
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def _existing_constraints(conn: psycopg.Connection) -> set[str]:
+    rows = conn.execute(
+        "SELECT conname FROM pg_constraint WHERE connamespace = current_schema()::regnamespace"
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def is_empty(conn: psycopg.Connection) -> bool:
+    """True when no seeded table exists or holds a row (a first, bulk load is safe)."""
+    present = existing_tables(conn) & {t.name for t in metadata.sorted_tables}
+    for name in present:
+        if conn.execute(f'SELECT EXISTS (SELECT 1 FROM "{name}")').fetchone() == (True,):
+            return False
+    return True
+
+
+def ensure_schema(conn: psycopg.Connection, *, bare: bool = False) -> list[str]:
+    """Create missing tables, then (unless ``bare``) indexes and foreign keys; return the DDL."""
+    statements: list[str] = []
+    tables = existing_tables(conn)
+    for table in metadata.sorted_tables:
+        if table.name not in tables:
+            statements.append(
+                _sql(CreateTable(table, include_foreign_key_constraints=[], if_not_exists=True))
+            )
+    if not bare:
+        constraints = _existing_constraints(conn)
+        for table in metadata.sorted_tables:
+            for index in sorted(table.indexes, key=lambda i: str(i.name)):
+                statements.append(_sql(CreateIndex(index, if_not_exists=True)))
+            for fk in sorted(table.foreign_key_constraints, key=lambda c: str(c.name)):
+                if fk.name not in constraints:
+                    statements.append(_sql(AddConstraint(fk)))
+    for statement in statements:
+        conn.execute(statement)  # type: ignore[arg-type]
+    return statements
+
+
+def analyze(conn: psycopg.Connection) -> None:
+    for table in metadata.sorted_tables:
+        conn.execute(f'ANALYZE "{table.name}"')  # type: ignore[arg-type]
+
+
+def drop_all(conn: psycopg.Connection) -> None:
+    """Drop every table of the schema (used by tests and ``seed reset --scope all``)."""
+    for table in reversed(metadata.sorted_tables):
+        conn.execute(f'DROP TABLE IF EXISTS "{table.name}" CASCADE')  # type: ignore[arg-type]

@@ -1,0 +1,15 @@
+"""Dagster partition definitions, built from the seed parameters when definitions load."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from seed_assets import partitions
+from seed_assets.config import SeedParams
+
+# One run for any range of partitions: the asset body gets the whole key range.
+SINGLE_RUN = dg.BackfillPolicy.single_run()
+
+
+def shard_partitions(params: SeedParams) -> dg.StaticPartitionsDefinition:
+    return dg.StaticPartitionsDefinition(partitions.shard_keys(params))

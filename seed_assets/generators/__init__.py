@@ -1,0 +1,30 @@
+"""Pure generators: (params, partition bounds) -> polars frame, one per seeded table.
+
+No I/O and no Dagster here. ``IDENTITY`` maps each identity table to its generator; every
+generator is a function of the run seed, the calibration profile and user ids only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import polars as pl
+
+from seed_assets.config import SeedParams
+from seed_assets.generators import catalog, identity
+
+ShardGenerator = Callable[[SeedParams, int, int], pl.DataFrame]
+
+CATALOG: dict[str, Callable[[], pl.DataFrame]] = {
+    "interest_subjects": catalog.interest_subjects_frame,
+    "quiz_questions": catalog.quiz_questions_frame,
+}
+
+IDENTITY: dict[str, ShardGenerator] = {
+    "users": identity.users,
+    "profiles": identity.profiles,
+    "profile_media": identity.profile_media,
+    "user_interests": identity.user_interests,
+    "interest_dirty": identity.interest_dirty,
+    "quiz_results": identity.quiz_results,
+}

@@ -1,0 +1,252 @@
+"""Identity tables for a range of user ids: pure (params, lo, hi) -> polars frame functions."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from functools import cache, lru_cache
+
+import bcrypt
+import numpy as np
+import polars as pl
+
+from seed_assets import calibration, pools
+from seed_assets.config import SeedParams
+from seed_assets.generators import catalog
+from seed_assets.generators.people import GENDERS, INTENTS, SEEKING, People, archetypes, people
+from seed_assets.rng import Rng
+
+EMAIL_PREFIX = "seed_"
+EMAIL_DOMAIN = "example.com"  # reserved (RFC 2606): mail to it goes nowhere
+_MINUTE_US = 60_000_000
+_BCRYPT_B64 = str.maketrans(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+    "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+)
+
+
+@cache
+def password_hash(run_seed: str, password: str, rounds: int = 10) -> str:
+    """One real bcrypt hash per run, with a salt derived from the run seed (so it is stable)."""
+    raw = hashlib.blake2b(f"salt:{run_seed}".encode(), digest_size=16).digest()
+    salt = base64.b64encode(raw).decode().rstrip("=").translate(_BCRYPT_B64)
+    return bcrypt.hashpw(password.encode(), f"$2b${rounds:02d}${salt}".encode()).decode()
+
+
+def _ts(micros: np.ndarray) -> pl.Series:
+    return pl.Series(micros, dtype=pl.Int64).cast(pl.Datetime("us", "UTC"))
+
+
+def _names(params: SeedParams, p: People) -> tuple[pl.Series, pl.Series]:
+    ident = calibration.load(params.calibration)["identity"]
+    s = Rng(params.run_seed).stream("names")
+    kinds = ("male", "female", "neutral")
+    weights = np.array([[ident["first_name_pool"][g].get(k, 0.0) for k in kinds] for g in GENDERS])
+    which = s.choice_rows(weights[p.gender], p.ids, 1)
+    flat, offset, size = pools.grouped([pools.series(f"first_names_{k}.txt") for k in kinds])
+    first = pools.pick(flat, offset[which] + s.integers(0, size[which], p.ids, 2))
+    last_pool = pools.series("last_names.txt")
+    return first, pools.pick(last_pool, s.integers(0, len(last_pool), p.ids, 3))
+
+
+def users(params: SeedParams, lo: int, hi: int) -> pl.DataFrame:
+    p = people(params, lo, hi)
+    first, last = _names(params, p)
+    email = pl.DataFrame({"i": p.ids, "f": first, "l": last}).select(
+        pl.format(f"{EMAIL_PREFIX}{{}}.{{}}.{{}}@{EMAIL_DOMAIN}", "i", "f", "l").str.to_lowercase()
+    )
+    return pl.DataFrame(
+        {
+            "id": p.ids,
+            "email": email.to_series(),
+            "password_hash": password_hash(params.run_seed, params.dev_password),
+            "created_at": _ts(p.signup_us),
+        }
+    )
+
+
+def profiles(params: SeedParams, lo: int, hi: int) -> pl.DataFrame:
+    ident = calibration.load(params.calibration)["identity"]
+    p = people(params, lo, hi)
+    s = Rng(params.run_seed).stream("profiles")
+    first, last = _names(params, p)
+    cities = pools.table("cities.csv")
+    jitter = 0.06 * np.stack([s.normal(p.ids, 1), s.normal(p.ids, 2)])
+    jobs = pools.series("job_titles.txt")
+    city_names = pools.pick(cities["name"], p.city)
+    height_mean = np.where(p.gender == 0, 178.0, np.where(p.gender == 1, 164.0, 171.0))
+    return pl.DataFrame(
+        {
+            "user_id": p.ids,
+            "first_name": first,
+            "last_name": last,
+            "birthdate": pl.Series(p.birthdate, dtype=pl.Int32).cast(pl.Date),
+            "gender": pools.pick(pl.Series(GENDERS), p.gender),
+            "interested_in": pools.pick(pl.Series(SEEKING), p.seeking),
+            "intent": pools.pick(pl.Series(INTENTS), p.intent),
+            "city": city_names,
+            "latitude": cities["latitude"].cast(float).to_numpy()[p.city] + jitter[0],
+            "longitude": cities["longitude"].cast(float).to_numpy()[p.city] + jitter[1],
+            "bio": _bios(params, p, city_names),
+            "job_title": pools.pick(jobs, s.integers(0, len(jobs), p.ids, 4)).set(
+                pl.Series(~p.complete | s.bernoulli(ident["job_missing_share"], p.ids, 3)), None
+            ),
+            "height_cm": pl.Series(
+                np.round(height_mean + 7.0 * s.normal(p.ids, 5)).astype(np.int64)
+            ).set(
+                pl.Series(~p.complete | s.bernoulli(ident["height_missing_share"], p.ids, 6)), None
+            ),
+            "archetype": pools.pick(pl.Series(archetypes(params)), p.archetype),
+            "sociability": p.traits[:, 0],
+            "selectivity": p.traits[:, 1],
+            "engagement": p.traits[:, 2],
+        }
+    )
+
+
+def _bios(params: SeedParams, p: People, city: pl.Series) -> pl.Series:
+    """Templates filled with the user's first interest, city and an archetype 'vibe' phrase."""
+    s = Rng(params.run_seed).stream("bios")
+    templates = pools.series("bio_templates.txt")
+    vibes = pools.table("vibes.csv")
+    flat, offset, size = pools.grouped(
+        [vibes.filter(pl.col("archetype") == a)["phrase"] for a in archetypes(params)]
+    )
+    a = p.archetype
+    frame = pl.DataFrame(
+        {
+            "t": pools.pick(templates, s.integers(0, len(templates), p.ids, 2)),
+            "interest": top_interest_names(params, p),
+            "city": city,
+            "vibe": pools.pick(flat, offset[a] + s.integers(0, size[a], p.ids, 1)),
+        }
+    )
+    bio = frame.select(
+        pl.col("t")
+        .str.replace("{interest}", pl.col("interest"), literal=True)
+        .str.replace("{city}", pl.col("city"), literal=True)
+        .str.replace("{vibe}", pl.col("vibe"), literal=True)
+    ).to_series()
+    return bio.set(pl.Series(~p.complete), None).alias("bio")
+
+
+@lru_cache(maxsize=16)  # shared by profiles (bios) and user_interests of one shard
+def interest_choice(params: SeedParams, p: People) -> tuple[np.ndarray, np.ndarray]:
+    """Each user's interests as (user index, subject id) in preference order (Gumbel top-k)."""
+    ident = calibration.load(params.calibration)["identity"]
+    arch = calibration.load(params.calibration)["archetypes"]
+    subjects = catalog.interest_subjects_frame()
+    subject_ids = subjects["id"].to_numpy().astype(np.int64)
+    rng = Rng(params.run_seed)
+    # Popularity: a seeded Zipf-like ranking of the catalog, shared by everyone.
+    rank = np.argsort(np.argsort(rng.stream("interest-popularity").u64(subject_ids)))
+    base = 1.0 / np.sqrt(1.0 + rank)
+    cats = subjects["category"].to_numpy()
+    affinity = np.array(
+        [
+            [arch[a].get("interest_affinity", {}).get(c, 1.0) for c in cats]
+            for a in archetypes(params)
+        ]
+    )
+    s = rng.stream("interests")
+    score = np.log(base * affinity[p.archetype]) + s.gumbel(p.ids[:, None], subject_ids[None, :])
+    order = np.argsort(-score, axis=1, kind="stable")
+    spread = ident["interests_max"] - ident["interests_min"]
+    count = ident["interests_min"] + sum(
+        s.bernoulli(ident["interests_p"], p.ids, 100 + k).astype(np.int64) for k in range(spread)
+    )
+    taken = np.arange(len(subject_ids))[None, :] < count[:, None]
+    rows, cols = np.nonzero(taken)
+    return rows, subject_ids[order[rows, cols]]
+
+
+def top_interest_names(params: SeedParams, p: People) -> pl.Series:
+    """Each user's favourite interest, lower-cased for use inside a sentence."""
+    rows, subject = interest_choice(params, p)
+    first = np.zeros(len(p), dtype=np.int64)
+    first[rows[::-1]] = subject[::-1]  # the first pick of each row wins
+    subjects = catalog.interest_subjects_frame()
+    by_id = pl.Series([""] * (int(subjects["id"].max()) + 1))  # type: ignore[arg-type]
+    by_id = by_id.scatter(subjects["id"].cast(pl.Int64), subjects["name"].str.to_lowercase())
+    return pools.pick(by_id, first)
+
+
+def user_interests(params: SeedParams, lo: int, hi: int) -> pl.DataFrame:
+    ident = calibration.load(params.calibration)["identity"]
+    p = people(params, lo, hi)
+    rows, subject = interest_choice(params, p)
+    s = Rng(params.run_seed).stream("interest-times")
+    delay = np.floor(s.uniform(p.ids[rows], subject) * ident["onboarding_minutes"] * _MINUTE_US)
+    return pl.DataFrame(
+        {
+            "user_id": p.ids[rows],
+            "subject_id": subject,
+            "created_at": _ts(p.signup_us[rows] + delay.astype(np.int64)),
+        }
+    ).sort("user_id", "subject_id")
+
+
+def interest_dirty(params: SeedParams, lo: int, hi: int) -> pl.DataFrame:
+    ident = calibration.load(params.calibration)["identity"]
+    p = people(params, lo, hi)
+    return pl.DataFrame(
+        {
+            "user_id": p.ids,
+            "marked_at": _ts(p.signup_us + ident["onboarding_minutes"] * _MINUTE_US),
+            "reason": "signup",
+        }
+    )
+
+
+def profile_media(params: SeedParams, lo: int, hi: int) -> pl.DataFrame:
+    ident = calibration.load(params.calibration)["identity"]
+    p = people(params, lo, hi)
+    rng = Rng(params.run_seed)
+    s = rng.stream("media")
+    count = s.integers(ident["media_min"], ident["media_max"] + 1, p.ids)
+    rows = np.repeat(np.arange(len(p)), count)
+    position = np.arange(len(rows)) - np.repeat(np.cumsum(count) - count, count)
+    uid = p.ids[rows]
+    token = rng.hex_token("media-url", length=8)
+    urls = (
+        pl.DataFrame({"u": uid, "k": position})
+        .select(pl.format(f"https://picsum.photos/seed/{token}-{{}}-{{}}/600/800", "u", "k"))
+        .to_series()
+    )
+    delay = np.floor((position + s.uniform(uid, position, 1)) * 3 * _MINUTE_US)  # in order
+    return pl.DataFrame(
+        {
+            "id": uid * 8 + position,
+            "user_id": uid,
+            "position": position,
+            "url": urls,
+            "created_at": _ts(p.signup_us[rows] + delay.astype(np.int64)),
+        }
+    )
+
+
+def quiz_results(params: SeedParams, lo: int, hi: int) -> pl.DataFrame:
+    ident = calibration.load(params.calibration)["identity"]
+    arch = calibration.load(params.calibration)["archetypes"]
+    p = people(params, lo, hi)
+    s = Rng(params.run_seed).stream("quiz")
+    completion = np.array([arch[a]["quiz_completion"] for a in archetypes(params)])[p.archetype]
+    took = np.nonzero(s.bernoulli(completion, p.ids, 1))[0]
+    questions = catalog.quiz_questions_frame()
+    qid = questions["id"].to_numpy().astype(np.int64)
+    n_opts = questions["options"].list.len().to_numpy().astype(np.int64)
+    trait_col = np.array([calibration.TRAITS.index(d) for d in questions["dimension"]])
+    uid = np.repeat(p.ids[took], len(qid))
+    row = np.repeat(took, len(qid))
+    q = np.tile(np.arange(len(qid)), len(took))
+    latent = p.traits[row, trait_col[q]] * (n_opts[q] - 1) + 0.8 * s.normal(uid, qid[q], 2)
+    answer = np.clip(np.rint(latent), 0, n_opts[q] - 1).astype(np.int64)
+    delay = np.floor(s.uniform(uid, 3) * ident["onboarding_minutes"] * _MINUTE_US) + q * _MINUTE_US
+    return pl.DataFrame(
+        {
+            "user_id": uid,
+            "question_id": qid[q],
+            "answer": answer,
+            "answered_at": _ts(p.signup_us[row] + delay.astype(np.int64)),
+        }
+    )
