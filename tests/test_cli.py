@@ -1,0 +1,115 @@
+"""The `seed` console script end to end, as a user runs it (a real subprocess, a real database)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from seed_assets import database, ddl
+from tests.conftest import row_count, table_digest
+
+SEED = str(Path(sys.executable).with_name("seed"))
+
+
+def run(
+    args: list[str], env: dict[str, str], timeout: int = 240
+) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("SEED_")}
+    full_env.pop("DATABASE_URL", None)
+    full_env.update(env)
+    return subprocess.run(
+        [SEED, *args], env=full_env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+@pytest.fixture
+def env(seed_home: Path, db_url: str) -> dict[str, str]:
+    return {
+        "SEED_HOME": str(seed_home / "seed"),
+        "DAGSTER_HOME": str(seed_home / "dagster"),
+        "DATABASE_URL": db_url,
+        "COLUMNS": "160",
+    }
+
+
+def test_help_documents_every_option() -> None:
+    top = run(["--help"], {})
+    assert top.returncode == 0 and "up" in top.stdout
+    up = run(["up", "--help"], {})
+    for option in (
+        "--users",
+        "--count",
+        "--run-seed",
+        "--shard-size",
+        "--start-date",
+        "--calibration",
+    ):
+        assert option in up.stdout
+
+
+def test_seed_up_end_to_end_and_again(env: dict[str, str], conn: psycopg.Connection) -> None:
+    args = ["up", "--users", "300", "--shard-size", "100", "--run-seed", "cli"]
+    first = run(args, env)
+    assert first.returncode == 0, first.stderr
+    assert "users" in first.stdout and "300" in first.stdout and "rows/s" in first.stdout
+    assert row_count(conn, "users") == 300
+    assert row_count(conn, "quiz_results") > 0
+    fks = conn.execute("SELECT count(*) FROM pg_constraint WHERE contype = 'f'").fetchone()
+    assert fks is not None and fks[0] > 20  # bulk load finished by building the foreign keys
+    digest = table_digest(conn, "profiles")
+
+    second = run(args, env)
+    assert second.returncode == 0, second.stderr
+    assert table_digest(conn, "profiles") == digest
+    runs = conn.execute("SELECT status, row_counts->>'users' FROM seed_runs").fetchall()
+    assert runs == [("success", "300"), ("success", "300")]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--users", "-5"], "users must be between 1"),
+        (["--users", "1000000000"], "users must be between 1"),
+        (["--users", "many"], "whole number"),
+        (["--start-date", "2024-02-30"], "YYYY-MM-DD"),
+        (["--run-seed", "has space"], "run seed"),
+        (["--calibration", "nope"], "unknown calibration profile"),
+    ],
+)
+def test_bad_input_is_one_line_and_writes_nothing(
+    args: list[str], message: str, env: dict[str, str], conn: psycopg.Connection
+) -> None:
+    result = run(["up", *args], env)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert ddl.existing_tables(conn) == set()
+
+
+def test_unreachable_database_hides_the_password(env: dict[str, str]) -> None:
+    bad = {**env, "DATABASE_URL": "postgresql://bob:s3cretpw@127.0.0.1:1/nothing"}
+    result = run(["up", "--users", "10"], bad)
+    assert result.returncode == 3
+    assert "s3cretpw" not in result.stderr + result.stdout
+    assert "bob:***@127.0.0.1" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_embedded_postgres_by_default(seed_home: Path) -> None:
+    home = seed_home / "seed"
+    result = run(
+        ["up", "--users", "40", "--shard-size", "20"],
+        {"SEED_HOME": str(home), "DAGSTER_HOME": str(seed_home / "dagster")},
+    )
+    assert result.returncode == 0, result.stderr
+    assert (home / "pgdata" / "PG_VERSION").exists()
+    url = database.embedded_url(home / "pgdata")
+    with database.connection(url) as c:
+        assert row_count(c, "users") == 40
+    runs = list((seed_home / "dagster").glob("storage/*"))
+    assert runs, "the CLI's runs are recorded in the Dagster instance"
