@@ -23,7 +23,8 @@ _ELEM_FORMATS = {pl.Int16: ">h", pl.Int32: ">i", pl.Int64: ">q"}
 
 
 def _fixed(values: np.ndarray, dtype: str) -> np.ndarray:
-    return values.astype(dtype).view(np.uint8).reshape(len(values), -1)
+    converted = values.astype(dtype)
+    return converted.view(np.uint8).reshape(len(values), converted.itemsize)
 
 
 def _encode_array(items: list | None, inner: pl.DataType) -> bytes | None:

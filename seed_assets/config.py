@@ -52,7 +52,7 @@ class SeedParams:
     dev_password: str = dataclasses.field(default="password123", repr=False)
 
     def __post_init__(self) -> None:
-        if not _SEED_RE.match(self.run_seed):
+        if not _SEED_RE.fullmatch(self.run_seed):
             raise ConfigError(
                 f"run seed {self.run_seed!r} must be 1-64 characters of letters, digits, . _ : -"
             )

@@ -125,5 +125,7 @@ class Rng:
 
     def hex_token(self, namespace: str, *keys: int, length: int = 16) -> str:
         """A stable hexadecimal token (for URLs and salts)."""
-        value = int(self.stream(namespace).u64(*keys))
-        return f"{value:016x}"[:length]
+        stream = self.stream(namespace)
+        words = [int(stream.u64(*keys))]
+        words += [int(stream.u64(*keys, i)) for i in range(1, -(-length // 16))]
+        return "".join(f"{w:016x}" for w in words)[:length]

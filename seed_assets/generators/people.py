@@ -56,6 +56,27 @@ def _archetype_table(name: str) -> tuple[list[str], NDArray[np.float64], dict[st
     return names, weights, arch
 
 
+@cache
+def _birthday_windows(ref: dt.date, max_age: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Per age a: the first possible birthday (days since epoch) of someone aged a on ``ref``,
+    and how many days the window spans (calendar years, leap days included)."""
+
+    def years_before(years: int) -> dt.date:
+        try:
+            return ref.replace(year=ref.year - years)
+        except ValueError:  # 29 February in a common year
+            return ref.replace(year=ref.year - years, day=28)
+
+    epoch = dt.date(1970, 1, 1)
+    first = np.zeros(max_age + 1, dtype=np.int64)
+    span = np.ones(max_age + 1, dtype=np.int64)
+    for age in range(max_age + 1):
+        lo = years_before(age + 1) + dt.timedelta(days=1)
+        hi = years_before(age)
+        first[age], span[age] = (lo - epoch).days, (hi - lo).days + 1
+    return first, span
+
+
 def archetypes(params: SeedParams) -> list[str]:
     return _archetype_table(params.calibration)[0]
 
@@ -79,7 +100,8 @@ def people(params: SeedParams, lo: int, hi: int) -> People:
     excess = ident["age_excess_median"] * np.exp(ident["age_excess_sigma"] * s.normal(ids, 3))
     age = np.minimum(ident["age_min"] + np.floor(excess).astype(np.int64), ident["age_max"])
     ref_day = (params.start_date - dt.date(1970, 1, 1)).days
-    birthdate = ref_day - np.floor((age + s.uniform(ids, 4)) * 365.25).astype(np.int64)
+    first, span = _birthday_windows(params.start_date, ident["age_max"])
+    birthdate = first[age] + np.floor(s.uniform(ids, 4) * span[age]).astype(np.int64)
 
     cities = pools.table("cities.csv")
     city = s.choice(cities["weight"].cast(float).to_numpy(), ids, 5)

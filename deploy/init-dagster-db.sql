@@ -1,0 +1,2 @@
+-- A separate database for Dagster's own storage, beside the seeded one.
+CREATE DATABASE dagster OWNER seed;
