@@ -8,6 +8,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from functools import wraps
 from typing import Any
 
@@ -58,6 +59,12 @@ def _params(**options: Any) -> SeedParams:
     return SeedParams.from_strings(merged)
 
 
+def _dagster_instance() -> Any:
+    from seed_assets import orchestrate  # dagster is slow to import: only when running
+
+    return orchestrate.dagster_instance()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(GENERATOR_VERSION, prog_name="seed-assets (generator version)")
 def main() -> None:
@@ -84,6 +91,9 @@ def up(**options: Any) -> None:
     """
     params = _params(**options)
     started = time.perf_counter()
+    # Importing Dagster and opening its instance take seconds: do it while the database starts.
+    background = ThreadPoolExecutor(max_workers=1)
+    instance_future = background.submit(_dagster_instance)
     url = database.resolve_url()
     with database.connection(url, autocommit=True) as conn:
         bulk = ddl.is_empty(conn)
@@ -95,9 +105,10 @@ def up(**options: Any) -> None:
         f"shard(s)) into {database.redact(url)}",
         highlight=False,
     )
-    from seed_assets import orchestrate  # dagster import is slow: only when running
+    from seed_assets import orchestrate
 
-    instance = orchestrate.dagster_instance()
+    instance = instance_future.result()
+    background.shutdown()
     with RichProgress(err) as progress:
         resources = orchestrate.resources(params, url, bulk=bulk, progress=progress)
         try:
@@ -111,9 +122,7 @@ def up(**options: Any) -> None:
     extra: list[tuple[str, float]] = []
     if bulk:
         t0 = time.perf_counter()
-        with database.connection(url, autocommit=True) as conn:
-            ddl.ensure_schema(conn)
-            ddl.analyze(conn)
+        ddl.finish_bulk_load(url)
         extra.append(("indexes, foreign keys, ANALYZE", time.perf_counter() - t0))
     with database.connection(url, autocommit=True) as conn:
         runs.finish(conn, run_id, "success", {t.table: t.rows for t in timings})

@@ -35,7 +35,7 @@ def seed_home() -> Path:
 
 def redact(text: str, url: str | None = None) -> str:
     """Remove passwords from URLs in ``text`` (and the literal password of ``url``, if given)."""
-    text = re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", text)
+    text = re.sub(r"(://[^:/@\s]*:)[^@\s]+@", r"\1***@", text)
     text = re.sub(r"(password=)\S+", r"\1***", text)
     if url:
         password = urlsplit(url).password

@@ -8,6 +8,8 @@ an order of magnitude faster than maintaining them row by row (DESIGN.md §4).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import psycopg
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
@@ -48,24 +50,59 @@ def is_empty(conn: psycopg.Connection) -> bool:
 
 def ensure_schema(conn: psycopg.Connection, *, bare: bool = False) -> list[str]:
     """Create missing tables, then (unless ``bare``) indexes and foreign keys; return the DDL."""
-    statements: list[str] = []
     tables = existing_tables(conn)
-    for table in metadata.sorted_tables:
-        if table.name not in tables:
-            statements.append(
-                _sql(CreateTable(table, include_foreign_key_constraints=[], if_not_exists=True))
-            )
+    statements = [
+        _sql(CreateTable(table, include_foreign_key_constraints=[], if_not_exists=True))
+        for table in metadata.sorted_tables
+        if table.name not in tables
+    ]
     if not bare:
-        constraints = _existing_constraints(conn)
-        for table in metadata.sorted_tables:
-            for index in sorted(table.indexes, key=lambda i: str(i.name)):
-                statements.append(_sql(CreateIndex(index, if_not_exists=True)))
-            for fk in sorted(table.foreign_key_constraints, key=lambda c: str(c.name)):
-                if fk.name not in constraints:
-                    statements.append(_sql(AddConstraint(fk)))
+        statements += index_statements() + foreign_key_statements(conn)
     for statement in statements:
         conn.execute(statement)  # type: ignore[arg-type]
     return statements
+
+
+def index_statements() -> list[str]:
+    return [
+        _sql(CreateIndex(index, if_not_exists=True))
+        for table in metadata.sorted_tables
+        for index in sorted(table.indexes, key=lambda i: str(i.name))
+    ]
+
+
+def foreign_key_statements(conn: psycopg.Connection) -> list[str]:
+    present = _existing_constraints(conn)
+    return [
+        _sql(AddConstraint(fk))
+        for table in metadata.sorted_tables
+        for fk in sorted(table.foreign_key_constraints, key=lambda c: str(c.name))
+        if fk.name not in present
+    ]
+
+
+def finish_bulk_load(url: str, workers: int = 2) -> None:
+    """After a bare load: build secondary indexes on ``workers`` connections at once (index builds
+    on different tables do not block each other), then add the foreign keys (each validated by
+    one query, not per row) and ANALYZE."""
+    from seed_assets import database  # ddl stays importable without a connection layer
+
+    def run(statements: list[str]) -> None:
+        with database.connection(url, autocommit=True) as conn:
+            conn.execute("SET maintenance_work_mem = '256MB'")
+            for statement in statements:
+                conn.execute(statement)  # type: ignore[arg-type]
+
+    indexes = index_statements()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(run, [indexes[i::workers] for i in range(workers)]))
+    with database.connection(url, autocommit=True) as conn:
+        ensure_schema(conn)  # the foreign keys (and anything else still missing)
+    tables = [t.name for t in metadata.sorted_tables]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(
+            pool.map(run, [[f'ANALYZE "{t}"' for t in tables[i::workers]] for i in range(workers)])
+        )
 
 
 def analyze(conn: psycopg.Connection) -> None:

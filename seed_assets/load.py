@@ -2,9 +2,9 @@
 
 Running a write twice equals running it once; a crash leaves the old partition or the new one, never
 half of one; two writers of the same partition serialise on a transaction-scoped advisory lock
-instead of doubling it (DESIGN.md §4). Rows travel as CSV through ``COPY ... FROM STDIN``, encoded
-with numpy into PostgreSQL's binary format (``binary_copy.py``: no Python per row), with the
-column list taken from the schema.
+instead of doubling it (DESIGN.md §4). Rows travel through binary ``COPY ... FROM STDIN``,
+encoded with numpy (``binary_copy.py``: no Python per row), with the column list taken from the
+schema.
 """
 
 from __future__ import annotations

