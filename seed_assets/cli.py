@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -16,13 +17,14 @@ import click
 from rich.console import Console
 
 from seed_assets import GENERATOR_VERSION, database, ddl, runs
-from seed_assets.config import ENV, ConfigError, SeedParams
+from seed_assets.config import ENV, ConfigError, SeedParams, parse_int
 from seed_assets.report import RichProgress, timings_table
 
 # Exit codes: distinct per kind of refusal, so scripts can tell them apart.
 EXIT_CONFIG = 2
 EXIT_DATABASE = 3
 EXIT_RUN = 4
+MAX_DAYS = 3650
 
 err = Console(stderr=True)
 
@@ -59,10 +61,8 @@ def _params(**options: Any) -> SeedParams:
     return SeedParams.from_strings(merged)
 
 
-def _dagster_instance() -> Any:
-    from seed_assets import orchestrate  # dagster is slow to import: only when running
-
-    return orchestrate.dagster_instance()
+def _import_dagster() -> None:
+    import seed_assets.orchestrate  # noqa: F401 - dagster takes seconds to import
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -80,41 +80,92 @@ def main() -> None:
 @click.option("--run-seed", type=str, help="Seed of all randomness [SEED_RUN_SEED; demo].")
 @click.option("--shard-size", type=str, help="Users per identity partition [10000].")
 @click.option("--start-date", type=str, help="First simulated day, YYYY-MM-DD [2024-01-01].")
+@click.option("--days", type=str, default="0", help="Days of activity from the start date [0].")
 @click.option("--calibration", type=str, help="Calibration profile [spec].")
+@click.option("--skip-activity", is_flag=True, help="Identity only, whatever --days says.")
 @_guarded
-def up(**options: Any) -> None:
-    """Seed the catalog and every identity shard, then print rows per table.
+def up(days: str, skip_activity: bool, **options: Any) -> None:
+    """Seed the catalog, every identity shard and --days of activity; print rows per table.
 
     Runs the same Dagster assets as the UI, in this process. On an empty database the tables are
     loaded bare and indexes and foreign keys are built once at the end. The development password
     every user gets is SEED_DEV_PASSWORD (default password123).
     """
     params = _params(**options)
-    started = time.perf_counter()
-    # Importing Dagster and opening its instance take seconds: do it while the database starts.
-    background = ThreadPoolExecutor(max_workers=1)
-    instance_future = background.submit(_dagster_instance)
+    n_days = 0 if skip_activity else _days(days, allow_zero=True)
+    groups = ["params", "catalog", "identity"] + (["activity"] if n_days else [])
+    _seed(params, "seed up", groups, params.start_date, n_days)
+
+
+@main.command()
+@click.option("--days", type=str, required=True, help="How many days to append.")
+@_guarded
+def extend(days: str) -> None:
+    """Append the next --days of activity after the last day already seeded.
+
+    Uses the parameters of the last successful `seed up` recorded in the database, so the new
+    days continue the same simulation; earlier days are not touched.
+    """
+    n_days = _days(days, allow_zero=False)
     url = database.resolve_url()
+    with database.connection(url, autocommit=True) as conn:
+        recorded = runs.last_params(conn)
+        if recorded is None:
+            raise ConfigError("nothing to extend: this database has no successful `seed up`")
+        params, fingerprint = recorded
+        if params.fingerprint() != fingerprint:
+            raise ConfigError(
+                "the recorded run used another SEED_DEV_PASSWORD; set it as it was to extend"
+            )
+        last = runs.last_activity_day(conn)
+    first = last + dt.timedelta(days=1) if last else params.start_date
+    _seed(params, "seed extend", ["activity"], first, n_days, url=url)
+
+
+def _days(value: str, *, allow_zero: bool) -> int:
+    n = parse_int("days", value)
+    if not (0 if allow_zero else 1) <= n <= MAX_DAYS:
+        raise ConfigError(f"days must be between {0 if allow_zero else 1} and {MAX_DAYS}, got {n}")
+    return n
+
+
+def _seed(
+    params: SeedParams,
+    command: str,
+    groups: list[str],
+    first_day: dt.date,
+    n_days: int,
+    url: str | None = None,
+) -> None:
+    started = time.perf_counter()
+    last_day = first_day + dt.timedelta(days=max(n_days, 1) - 1)
+    if params.end_date is None or params.end_date <= last_day:
+        params = params.replace(end_date=last_day + dt.timedelta(days=1))  # partitions exist
+    # Importing Dagster takes seconds: do it while the database starts.
+    background = ThreadPoolExecutor(max_workers=1)
+    imported = background.submit(_import_dagster)
+    url = url or database.resolve_url()
     with database.connection(url, autocommit=True) as conn:
         bulk = ddl.is_empty(conn)
         ddl.ensure_schema(conn, bare=bulk)
         run_id = f"cli-{uuid.uuid4()}"
-        runs.start(conn, run_id, "seed up", params)
+        runs.start(conn, run_id, command, params)
+    what = f"{params.users:,} users" if "identity" in groups else "activity"
+    days = f", days {first_day}..{last_day}" if "activity" in groups else ""
     err.print(
-        f"seeding {params.users:,} users (run seed {params.run_seed!r}, {params.shard_count} "
-        f"shard(s)) into {database.redact(url)}",
+        f"{command}: {what} (run seed {params.run_seed!r}{days}) into {database.redact(url)}",
         highlight=False,
     )
+    imported.result()
+    background.shutdown()
     from seed_assets import orchestrate
 
-    instance = instance_future.result()
-    background.shutdown()
+    instance = orchestrate.dagster_instance(url)
+    ranges = {"activity": (first_day.isoformat(), last_day.isoformat())}
     with RichProgress(err) as progress:
         resources = orchestrate.resources(params, url, bulk=bulk, progress=progress)
         try:
-            timings = orchestrate.run_tiers(
-                params, resources, instance, ["params", "catalog", "identity"]
-            )
+            timings = orchestrate.run_tiers(params, resources, instance, groups, ranges, command)
         except Exception:
             with database.connection(url, autocommit=True) as conn:
                 runs.finish(conn, run_id, "failure", {})
@@ -137,7 +188,7 @@ def ui(port: int) -> None:
     from seed_assets import orchestrate
 
     url = database.resolve_url()
-    orchestrate.dagster_instance()  # sets DAGSTER_HOME and writes its dagster.yaml
+    orchestrate.dagster_instance(url)  # sets DAGSTER_HOME and writes its dagster.yaml
     env = {**os.environ, "DATABASE_URL": os.environ.get("DATABASE_URL") or url}
     cmd = [sys.executable, "-m", "dagster", "dev", "-m", "seed_assets.definitions", "-p", str(port)]
     err.print(f"Dagster UI on http://127.0.0.1:{port} (Ctrl-C to stop)")

@@ -9,8 +9,9 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import dagster as dg
 
@@ -35,14 +36,43 @@ class TableTiming:
     seconds: float
 
 
-def dagster_instance() -> dg.DagsterInstance:
-    """The persistent instance in ``DAGSTER_HOME`` (default ``$SEED_HOME/dagster``)."""
+_MARKER = "# written by seed-assets; delete this file to configure the instance yourself"
+
+
+def dagster_instance(url: str | None = None) -> dg.DagsterInstance:
+    """The persistent instance in ``DAGSTER_HOME`` (default ``$SEED_HOME/dagster``).
+
+    With the embedded PostgreSQL (``url`` given, DATABASE_URL unset), Dagster's own storage lives
+    in a ``dagster`` database on the same server, so the CLI and ``seed ui`` share one instance
+    and event writes are cheap; otherwise it is SQLite in ``DAGSTER_HOME``. A dagster.yaml
+    written by someone else is left alone.
+    """
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(database.seed_home() / "dagster")))
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n")
-    return dg.DagsterInstance.get()
+    ours = not config.exists() or config.read_text().startswith(_MARKER)
+    if ours:
+        storage = ""
+        if url and not os.environ.get("DATABASE_URL"):
+            storage = _embedded_storage(url)
+        config.write_text(f"{_MARKER}\n{storage}telemetry:\n  enabled: false\n")
+    instance = dg.DagsterInstance.get()
+    if "postgres" in type(instance.event_log_storage).__module__:
+        # Keep one pooled connection instead of connecting for every event written.
+        instance.optimize_for_webserver(statement_timeout=0, pool_recycle=3600, max_overflow=4)
+    return instance
+
+
+def _embedded_storage(url: str) -> str:
+    with database.connection(url, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = 'dagster'").fetchone()
+        if not exists:
+            conn.execute("CREATE DATABASE dagster")
+            # Dagster's event log on a local development server: durability is not worth an
+            # fsync per event.
+            conn.execute("ALTER DATABASE dagster SET synchronous_commit = off")
+    host = parse_qs(urlsplit(url).query)["host"][0]
+    return f'storage:\n  postgres:\n    postgres_url: "postgresql+psycopg2://postgres@/dagster?host={host}"\n'
 
 
 def resources(params: SeedParams, url: str, *, bulk: bool, progress: Progress) -> dict[str, object]:
@@ -64,21 +94,33 @@ def run_tiers(
     resources_: dict[str, object],
     instance: dg.DagsterInstance,
     groups: Sequence[str],
+    ranges: Mapping[str, tuple[str, str]] | None = None,
+    command: str = "seed",
 ) -> list[TableTiming]:
-    """Materialise the asset groups in order: unpartitioned ones in one run, then each range."""
+    """Materialise the asset groups in order: unpartitioned ones in one run, then one run per
+    partitioned group over ``ranges[group]`` (default: all of its partitions)."""
+    ranges = ranges or {}
     defs = build_definitions(params)
     assets = [a for a in defs.assets if isinstance(a, dg.AssetsDefinition)]
     timings: list[TableTiming] = []
     unpartitioned = [a for a in assets if a.partitions_def is None and _group(a) in groups]
     if unpartitioned:
-        timings += _run(assets, [a.key for a in unpartitioned], resources_, instance, {})
+        timings += _run(
+            assets, [k for a in unpartitioned for k in a.keys], resources_, instance, {}, command
+        )
     for group in groups:
         chosen = [a for a in assets if a.partitions_def is not None and _group(a) == group]
         if not chosen:
             continue
-        keys = chosen[0].partitions_def.get_partition_keys()  # type: ignore[union-attr]
-        tags = {RANGE_START: keys[0], RANGE_END: keys[-1]}
-        timings += _run(assets, [a.key for a in chosen], resources_, instance, tags)
+        if group in ranges:
+            first, last = ranges[group]
+        else:
+            keys = chosen[0].partitions_def.get_partition_keys()  # type: ignore[union-attr]
+            first, last = keys[0], keys[-1]
+        tags = {RANGE_START: first, RANGE_END: last}
+        timings += _run(
+            assets, [k for a in chosen for k in a.keys], resources_, instance, tags, command
+        )
     return timings
 
 
@@ -92,6 +134,7 @@ def _run(
     resources_: dict[str, object],
     instance: dg.DagsterInstance,
     tags: dict[str, str],
+    command: str = "seed",
 ) -> list[TableTiming]:
     result = dg.materialize(
         assets,
@@ -100,7 +143,7 @@ def _run(
         selection=selection,
         # The CLI draws its own progress; Dagster's event log still records everything.
         run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
-        tags={**tags, "seed/command": "seed up"},
+        tags={**tags, "seed/command": command},
         raise_on_error=False,
     )
     if not result.success:

@@ -41,7 +41,7 @@ class Features:
     age: NDArray[np.int64]
     intent: NDArray[np.int64]
     interests: NDArray[np.uint32]  # bit mask of interest subject ids
-    quiz: NDArray[np.int8]  # (n, questions) answers scaled to 0..100, -1 when not taken
+    quiz: NDArray[np.int16]  # (n, questions) answers scaled to 0..100, -1 when not taken
     traits: NDArray[np.float64]  # (n, 3)
     latitude: NDArray[np.float64]
     longitude: NDArray[np.float64]
@@ -62,9 +62,10 @@ def interest_similarity(
 
 def quiz_similarity(f: Features, a: NDArray[np.int64], b: NDArray[np.int64]) -> NDArray[np.float64]:
     """1 - mean absolute answer distance; NaN where either user skipped the quiz."""
-    qa, qb = f.quiz[a].astype(np.float64), f.quiz[b].astype(np.float64)
+    qa, qb = f.quiz[a], f.quiz[b]
     both = (qa[:, 0] >= 0) & (qb[:, 0] >= 0)
-    sim = 1.0 - np.abs(qa - qb).mean(axis=1) / 100.0
+    distance = np.abs(qa - qb).sum(axis=1, dtype=np.int64)
+    sim = 1.0 - distance / (100.0 * qa.shape[1])
     return np.where(both, sim, np.nan)
 
 

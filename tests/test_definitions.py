@@ -20,6 +20,7 @@ IDENTITY = {
     "quiz_results",
 }
 CATALOG = {"interest_subjects", "quiz_questions"}
+ACTIVITY = {"posts", "likes", "matches", "conversations", "messages", "feed_seen"}
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +45,7 @@ def test_asset_keys_and_groups(graph) -> None:
         "seed_params": "params",
         **dict.fromkeys(CATALOG, "catalog"),
         **dict.fromkeys(IDENTITY, "identity"),
+        **dict.fromkeys(ACTIVITY, "activity"),
     }
 
 

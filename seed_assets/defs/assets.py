@@ -38,7 +38,7 @@ def seed_params(context: dg.AssetExecutionContext, seed_config: SeedConfig) -> d
     )
 
 
-def _table_metadata(name: str) -> dict[str, object]:
+def table_metadata(name: str) -> dict[str, object]:
     columns = [
         dg.TableColumn(c["name"], c["type"], description=c["description"])
         for c in column_metadata(name)
@@ -60,7 +60,7 @@ def catalog_asset(name: str) -> dg.AssetsDefinition:
         code_version=GENERATOR_VERSION,
         kinds={"postgres"},
         description=_description(name),
-        metadata=_table_metadata(name),
+        metadata=table_metadata(name),
     )
     def _catalog(
         context: dg.AssetExecutionContext,
@@ -70,7 +70,7 @@ def catalog_asset(name: str) -> dg.AssetsDefinition:
     ) -> dg.MaterializeResult:
         params = seed_config.params()
         return write_table(
-            context, name, params, database, progress, [(partitions.whole_table(), make_frame)]
+            name, params, database, progress, [(partitions.whole_table(), make_frame)]
         )
 
     return _catalog
@@ -88,7 +88,7 @@ def identity_asset(name: str, params_at_load: SeedParams) -> dg.AssetsDefinition
         code_version=GENERATOR_VERSION,
         kinds={"postgres"},
         description=_description(name),
-        metadata=_table_metadata(name),
+        metadata=table_metadata(name),
     )
     def _identity(
         context: dg.AssetExecutionContext,
@@ -108,14 +108,17 @@ def identity_asset(name: str, params_at_load: SeedParams) -> dg.AssetsDefinition
             part = partitions.shard_partition(params, key)
             lo, hi = int(part.lo), int(part.hi)  # type: ignore[arg-type]
             work.append((part, lambda lo=lo, hi=hi: generate(params, lo, hi)))
-        return write_table(context, name, params, database, progress, work)
+        return write_table(name, params, database, progress, work)
 
     return _identity
 
 
 def build_assets(params: SeedParams) -> list[dg.AssetsDefinition]:
+    from seed_assets.defs.activity import build_activity  # it builds on this module's assets
+
     return [
         seed_params,
         *(catalog_asset(name) for name in generators.CATALOG),
         *(identity_asset(name, params) for name in generators.IDENTITY),
+        build_activity(params),
     ]

@@ -13,3 +13,10 @@ SINGLE_RUN = dg.BackfillPolicy.single_run()
 
 def shard_partitions(params: SeedParams) -> dg.StaticPartitionsDefinition:
     return dg.StaticPartitionsDefinition(partitions.shard_keys(params))
+
+
+def daily_partitions(params: SeedParams) -> dg.DailyPartitionsDefinition:
+    """One partition per simulated day from the start date; open-ended (growing with the
+    calendar, as a staging schedule wants) unless the configuration sets an end date."""
+    end = params.end_date.isoformat() if params.end_date else None
+    return dg.DailyPartitionsDefinition(start_date=params.start_date.isoformat(), end_date=end)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 
 import dagster as dg
 import polars as pl
@@ -11,49 +12,63 @@ import polars as pl
 from seed_assets import GENERATOR_VERSION, database, ddl
 from seed_assets.config import SeedParams
 from seed_assets.defs.resources import PostgresResource
-from seed_assets.load import Partition, Provenance, pipelined_writer
+from seed_assets.load import Partition, Provenance, WriteResult, pipelined_writer
 from seed_assets.progress import Progress
+
+# One unit of work: a partition and a function producing {table: frame} for it.
+Work = tuple[Partition, Callable[[], dict[str, pl.DataFrame]]]
 
 
 def provenance(params: SeedParams) -> Provenance:
     return Provenance(params.run_seed, params.fingerprint(), GENERATOR_VERSION)
 
 
-def write_table(
-    context: dg.AssetExecutionContext,
-    table_name: str,
+def write_partitions(
+    tables: Sequence[str],
     params: SeedParams,
     db: PostgresResource,
     progress: Progress,
-    work: Iterable[tuple[Partition, Callable[[], pl.DataFrame]]],
-) -> dg.MaterializeResult:
-    """Generate and write each (partition, frame factory) in turn; one transaction per partition.
+    work: Iterable[Work],
+) -> dict[str, dg.MaterializeResult]:
+    """Generate each unit of work and write its frames, one transaction per (table, partition).
 
-    Generation of the next partition overlaps the load of the previous one (pipelined writer).
+    Generation of the next unit overlaps the loads of the previous ones (pipelined writer).
     """
     items = list(work)
     started = time.perf_counter()
     url = db.resolved_url()
     with database.connection(url, autocommit=True) as conn:
         ddl.ensure_schema(conn, bare=db.bulk_load)
-    progress.start(table_name, len(items))
+    for table in tables:
+        progress.start(table, len(items))
     generate_s = 0.0
-    on_done = lambda result: progress.advance(table_name, result.rows)  # noqa: E731
+    on_done = lambda result: progress.advance(result.table, result.rows)  # noqa: E731
     with pipelined_writer(url, provenance(params), on_done=on_done) as writer:
-        for part, make_frame in items:
+        for part, make_frames in items:
             t0 = time.perf_counter()
-            frame = make_frame()
+            frames = make_frames()
             generate_s += time.perf_counter() - t0
-            writer.submit(table_name, part, frame)
+            for table in tables:
+                writer.submit(table, part, frames[table])
         results = writer.drain()
-    progress.finish(table_name)
+    for table in tables:
+        progress.finish(table)
+    by_table: dict[str, list[WriteResult]] = defaultdict(list)
+    for r in results:
+        by_table[r.table].append(r)
     seconds = time.perf_counter() - started
+    return {t: _result(t, by_table[t], seconds, generate_s, params) for t in tables}
+
+
+def _result(
+    table: str, results: list[WriteResult], seconds: float, generate_s: float, params: SeedParams
+) -> dg.MaterializeResult:
     rows = sum(r.rows for r in results)
-    context.log.info(f"{table_name}: {rows:,} rows in {len(results)} partition(s), {seconds:.2f}s")
     metadata: dict[str, object] = {
         "rows": dg.MetadataValue.int(rows),
         "partitions": dg.MetadataValue.int(len(results)),
         "seconds": dg.MetadataValue.float(round(seconds, 3)),
+        "write_seconds": dg.MetadataValue.float(round(sum(r.seconds for r in results), 3)),
         "generate_seconds": dg.MetadataValue.float(round(generate_s, 3)),
         "rows_per_second": dg.MetadataValue.int(int(rows / seconds) if seconds else 0),
         "run_seed": params.run_seed,
@@ -62,4 +77,16 @@ def write_table(
     if len(results) == 1:
         metadata["dagster/row_count"] = dg.MetadataValue.int(rows)
         metadata["digest"] = results[0].digest
-    return dg.MaterializeResult(metadata=metadata)
+    return dg.MaterializeResult(asset_key=table, metadata=metadata)
+
+
+def write_table(
+    table: str,
+    params: SeedParams,
+    db: PostgresResource,
+    progress: Progress,
+    work: Iterable[tuple[Partition, Callable[[], pl.DataFrame]]],
+) -> dg.MaterializeResult:
+    """One table's partitions (the identity and catalog assets)."""
+    units: list[Work] = [(part, lambda make=make: {table: make()}) for part, make in work]
+    return write_partitions([table], params, db, progress, units)[table]

@@ -225,28 +225,34 @@ def profile_media(params: SeedParams, lo: int, hi: int) -> pl.DataFrame:
     )
 
 
-def quiz_results(params: SeedParams, lo: int, hi: int) -> pl.DataFrame:
-    ident = calibration.load(params.calibration)["identity"]
+def quiz_answers(params: SeedParams, p: People) -> tuple[np.ndarray, np.ndarray]:
+    """(who took the quiz, answers as an (n, questions) matrix): personality-driven, pure."""
     arch = calibration.load(params.calibration)["archetypes"]
-    p = people(params, lo, hi)
     s = Rng(params.run_seed).stream("quiz")
     completion = np.array([arch[a]["quiz_completion"] for a in archetypes(params)])[p.archetype]
-    took = np.nonzero(s.bernoulli(completion, p.ids, 1))[0]
+    took = s.bernoulli(completion, p.ids, 1)
     questions = catalog.quiz_questions_frame()
     qid = questions["id"].to_numpy().astype(np.int64)
     n_opts = questions["options"].list.len().to_numpy().astype(np.int64)
     trait_col = np.array([calibration.TRAITS.index(d) for d in questions["dimension"]])
-    uid = np.repeat(p.ids[took], len(qid))
-    row = np.repeat(took, len(qid))
-    q = np.tile(np.arange(len(qid)), len(took))
-    latent = p.traits[row, trait_col[q]] * (n_opts[q] - 1) + 0.8 * s.normal(uid, qid[q], 2)
-    answer = np.clip(np.rint(latent), 0, n_opts[q] - 1).astype(np.int64)
+    latent = p.traits[:, trait_col] * (n_opts - 1) + 0.8 * s.normal(p.ids[:, None], qid, 2)
+    return took, np.clip(np.rint(latent), 0, n_opts - 1).astype(np.int64)
+
+
+def quiz_results(params: SeedParams, lo: int, hi: int) -> pl.DataFrame:
+    ident = calibration.load(params.calibration)["identity"]
+    p = people(params, lo, hi)
+    s = Rng(params.run_seed).stream("quiz")
+    took, answers = quiz_answers(params, p)
+    qid = catalog.quiz_questions_frame()["id"].to_numpy().astype(np.int64)
+    row, q = np.nonzero(np.broadcast_to(took[:, None], answers.shape))
+    uid = p.ids[row]
     delay = np.floor(s.uniform(uid, 3) * ident["onboarding_minutes"] * _MINUTE_US) + q * _MINUTE_US
     return pl.DataFrame(
         {
             "user_id": uid,
             "question_id": qid[q],
-            "answer": answer,
+            "answer": answers[row, q],
             "answered_at": _ts(p.signup_us[row] + delay.astype(np.int64)),
         }
     )

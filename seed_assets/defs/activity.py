@@ -1,0 +1,73 @@
+"""The activity tier: six tables, one daily-partitioned multi-asset (one simulation per day)."""
+
+import datetime as dt
+
+import dagster as dg
+
+from seed_assets import GENERATOR_VERSION, generators, partitions
+from seed_assets.config import SeedParams
+from seed_assets.defs.assets import seed_params, table_metadata
+from seed_assets.defs.partitions import SINGLE_RUN, daily_partitions
+from seed_assets.defs.resources import PostgresResource, SeedConfig
+from seed_assets.defs.writing import write_partitions
+from seed_assets.generators.activity import TABLES, simulate_day
+from seed_assets.progress import Progress
+from seed_assets.schema import table as schema_table
+
+# Within the tier: what each table is derived from (besides every identity shard).
+ACTIVITY_DEPS: dict[str, tuple[str, ...]] = {
+    "posts": (),
+    "likes": (),
+    "matches": ("likes",),
+    "conversations": ("matches",),
+    "messages": ("conversations",),
+    "feed_seen": ("posts",),
+}
+
+
+def build_activity(params_at_load: SeedParams) -> dg.AssetsDefinition:
+    every_shard = [
+        dg.AssetDep(name, partition_mapping=dg.AllPartitionMapping())
+        for name in generators.IDENTITY
+    ]
+    specs = [
+        dg.AssetSpec(
+            name,
+            group_name="activity",
+            deps=[seed_params, *every_shard, *ACTIVITY_DEPS[name]],
+            description=schema_table(name).comment,
+            metadata=table_metadata(name),
+            code_version=GENERATOR_VERSION,
+            kinds={"postgres"},
+            skippable=True,
+        )
+        for name in TABLES
+    ]
+
+    @dg.multi_asset(
+        name="activity",
+        specs=specs,
+        partitions_def=daily_partitions(params_at_load),
+        backfill_policy=SINGLE_RUN,
+        can_subset=True,
+    )
+    def activity(
+        context: dg.AssetExecutionContext,
+        seed_config: SeedConfig,
+        database: PostgresResource,
+        progress: dg.ResourceParam[Progress],
+    ):
+        """Simulates each day of the range once and writes every selected table for it."""
+        params = seed_config.params()
+        selected = [t for t in TABLES if dg.AssetKey(t) in context.selected_asset_keys]
+        work = []
+        for key in context.partition_keys:
+            date = dt.date.fromisoformat(key)
+            if date < params.start_date:
+                raise dg.Failure(f"day {key} is before the start date {params.start_date}")
+            day = (date - params.start_date).days
+            work.append((partitions.day_partition(date), lambda day=day: simulate_day(params, day)))
+        results = write_partitions(selected, params, database, progress, work)
+        yield from results.values()
+
+    return activity

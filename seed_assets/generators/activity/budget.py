@@ -1,0 +1,113 @@
+"""How far each user has walked their deck by the end of a day: a closed form, no prefix sums.
+
+``K_u(d) = floor(r_u * (B * tau * (1 - exp(-t / tau)) + steady_u * t))`` with ``t`` the user's
+activity-clock time since their origin (signup, or ``lookback_days`` before the start for older
+users) up to the end of day ``d``. The activity clock runs faster on busy weekdays. Day ``d``'s
+swipes are deck positions ``[K(d-1), K(d))``; the inverse (on which day is position k reached?)
+is a vectorised binary search over this monotone function.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from functools import lru_cache
+
+import numpy as np
+from numpy.typing import NDArray
+
+from seed_assets import calibration
+from seed_assets.config import SeedParams
+from seed_assets.generators.population import population
+from seed_assets.rng import Rng
+
+I64 = NDArray[np.int64]
+F64 = NDArray[np.float64]
+NEVER = np.int64(1 << 40)  # a day that never comes
+HORIZON_DAYS = 4_000
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Budget:
+    rate: F64  # swipes per activity-day at steady state
+    steady: F64  # 1 for users who stay, 0 for those who churn after the burst
+    origin: F64  # activity-clock time at which the user starts swiping
+    burst: float
+    tau: float
+    clock_prefix: F64  # cumulative weekday weights within a week, 8 entries
+    start_weekday: int
+
+    def clock(self, day: F64) -> F64:
+        """Activity-clock time at fractional day ``day`` (days since the start date)."""
+        whole = np.floor(day)
+        dow = (whole.astype(np.int64) + self.start_weekday) % 7
+        week, in_week = np.divmod(whole.astype(np.int64) + self.start_weekday, 7)
+        base = week * self.clock_prefix[7] + self.clock_prefix[in_week]
+        weights = np.diff(self.clock_prefix)
+        return base + (day - whole) * weights[dow] - self.clock_prefix[self.start_weekday]
+
+    def walked(self, u: I64, day: I64) -> I64:
+        """Deck positions consumed by users ``u`` by the end of day ``day`` (K_u(day))."""
+        t = np.maximum(self.clock(day.astype(np.float64) + 1.0) - self.origin[u], 0.0)
+        value = self.rate[u] * (
+            self.burst * self.tau * -np.expm1(-t / self.tau) + self.steady[u] * t
+        )
+        return np.floor(value).astype(np.int64)
+
+    def activity(self, u: I64, day: int) -> F64:
+        """How active users are on ``day``, in steady-state days (0 before signup or after churn,
+        above 1 in a new user's first weeks or on busy weekdays)."""
+        days = np.full(len(u), day, dtype=np.int64)
+        t1 = np.maximum(self.clock(days + 1.0) - self.origin[u], 0.0)
+        t0 = np.maximum(self.clock(days.astype(np.float64)) - self.origin[u], 0.0)
+
+        def curve(t: F64) -> F64:
+            return self.burst * self.tau * -np.expm1(-t / self.tau) + self.steady[u] * t
+
+        return curve(t1) - curve(t0)
+
+    def day_of(self, u: I64, position: I64) -> I64:
+        """The day on which user u reaches deck ``position`` (``NEVER`` within the horizon)."""
+        lo = np.full(len(u), -HORIZON_DAYS, dtype=np.int64)
+        hi = np.full(len(u), HORIZON_DAYS, dtype=np.int64)
+        reached = self.walked(u, hi) > position
+        for _ in range(int(np.ceil(np.log2(2 * HORIZON_DAYS))) + 1):
+            mid = (lo + hi) // 2
+            ok = self.walked(u, mid) > position
+            hi = np.where(ok, mid, hi)
+            lo = np.where(ok, lo, mid + 1)
+        return np.where(reached, hi, NEVER)
+
+
+@lru_cache(maxsize=2)
+def budget(params: SeedParams) -> Budget:
+    act = calibration.load(params.calibration)["activity"]
+    pop = population(params)
+    p = pop.people
+    s = Rng(params.run_seed).stream("budget")
+    by_gender = np.array([act["swipe_rate_by_gender"][g] for g in ("male", "female", "nonbinary")])
+    engagement = 0.4 + 1.2 * p.traits[:, 2]
+    rate = (
+        act["swipe_rate_median"]
+        * by_gender[p.gender]
+        * engagement
+        * np.exp(act["swipe_rate_sigma"] * s.normal(p.ids, 1))
+    )
+    steady = (~s.bernoulli(act["churn_share"] * (1.3 - p.traits[:, 2]), p.ids, 2)).astype(float)
+    weights = np.asarray(act["weekday_weights"], dtype=np.float64)
+    prefix = np.concatenate([[0.0], np.cumsum(weights / weights.mean())])
+    made = Budget(
+        rate=rate,
+        steady=steady,
+        origin=np.zeros(pop.n),
+        burst=float(act["burst_multiplier"]),
+        tau=float(act["burst_days"]),
+        clock_prefix=prefix,
+        start_weekday=params.start_date.weekday(),
+    )
+    first_day = np.maximum(pop.signup_day, -float(act["lookback_days"]))
+    return dataclasses.replace(made, origin=made.clock(first_day))
+
+
+def day_index(params: SeedParams, day: dt.date) -> int:
+    return (day - params.start_date).days

@@ -1,0 +1,151 @@
+"""Conversations and messages: each match's chat is a pure function of the match.
+
+A share of matches gets a conversation (more for sociable pairs); the starter is the more sociable
+side (men start more often); the other replies or not; lengths are long-tailed (lognormal) and the
+gaps between messages bursty (lognormal minutes). A chat lasts at most ``conversation_window_days``
+after its match, so a day's messages need only the matches of that many earlier days — each itself
+a pure function of the keys.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from functools import lru_cache
+
+import numpy as np
+from numpy.typing import NDArray
+
+from seed_assets import calibration
+from seed_assets.config import SeedParams
+from seed_assets.generators.activity.swipes import day_swipes
+from seed_assets.generators.clock import US_PER_DAY
+from seed_assets.generators.population import population
+from seed_assets.rng import Rng
+from seed_assets.scoring import compatibility
+
+I64 = NDArray[np.int64]
+_MINUTE_US = 60_000_000
+KINDS = ("text", "image", "gif", "voice")
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class DayMatches:
+    a: I64  # user indexes, a < b
+    b: I64
+    at_us: I64  # absolute microseconds since the start date
+    match_id: I64
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Chats:
+    """Every message of the given matches: one row per message, sorted by (conversation, seq)."""
+
+    conversation: I64  # match id
+    seq: I64
+    sender: I64
+    recipient: I64
+    kind: I64  # index into KINDS
+    at_us: I64  # absolute microseconds since the start date
+    started_by: I64  # per message: the conversation's starter
+    match_day: I64
+
+
+def day_date(params: SeedParams, day: int) -> dt.date:
+    return params.start_date + dt.timedelta(days=day)
+
+
+def entity_id(day: int, params: SeedParams, rank: I64) -> I64:
+    """Deterministic ids: the calendar day in the high 32 bits, a rank within the day below."""
+    ordinal = params.start_date.toordinal() - 719_163 + day  # days since 1970-01-01
+    return (np.int64(ordinal) << np.int64(32)) + rank.astype(np.int64)
+
+
+@lru_cache(maxsize=12)
+def matches_on(params: SeedParams, day: int) -> DayMatches:
+    swipes = day_swipes(params, day)
+    m = swipes.match
+    a = np.minimum(swipes.swiper[m], swipes.target[m])
+    b = np.maximum(swipes.swiper[m], swipes.target[m])
+    order = np.lexsort((b, a))
+    at = day * US_PER_DAY + swipes.at_us[m][order]
+    return DayMatches(a[order], b[order], at, entity_id(day, params, np.arange(len(a))))
+
+
+def chats(params: SeedParams, m: DayMatches, match_day: int) -> Chats:
+    act = calibration.load(params.calibration)["activity"]
+    pop = population(params)
+    p = pop.people
+    s = Rng(params.run_seed).stream("chat")
+    key = m.match_id
+    soc_a, soc_b = p.traits[m.a, 0], p.traits[m.b, 0]
+    talk = s.bernoulli(
+        act["conversation_base"] + act["conversation_sociability"] * ((soc_a + soc_b) / 2 - 0.5),
+        key,
+        1,
+    )
+    male = (p.gender == 0).astype(float)
+    a_starts = s.uniform(key, 2) < 1 / (
+        1 + np.exp(-(4 * (soc_a - soc_b) + 1.2 * (male[m.a] - male[m.b])))
+    )
+    starter = np.where(a_starts, m.a, m.b)
+    other = np.where(a_starts, m.b, m.a)
+    compat = compatibility(pop.features, m.a, m.b)
+    reply_p = (
+        act["reply_base"]
+        + act["reply_sociability"] * (p.traits[other, 0] - 0.5)
+        + 0.4 * (compat - 0.5)
+    )
+    replied = s.bernoulli(reply_p, key, 3)
+    extra = np.floor(
+        act["messages_extra_median"] * np.exp(act["messages_extra_sigma"] * s.normal(key, 4))
+    )
+    count = np.where(replied, 2 + extra.astype(np.int64), 1 + s.bernoulli(0.2, key, 5))
+    count = np.where(talk, count, 0)
+
+    conv = np.repeat(np.arange(len(key)), count)
+    seq = np.arange(len(conv)) - np.repeat(np.cumsum(count) - count, count)
+    ckey, cseq = key[conv], seq
+    delay_first = np.exp(np.log(180.0) + 1.2 * s.normal(ckey, 6)) * _MINUTE_US  # ~3 h after
+    gap = np.exp(
+        np.log(act["message_gap_minutes_median"])
+        + act["message_gap_sigma"] * s.normal(ckey, cseq, 7)
+    )
+    gap = np.where(cseq == 0, delay_first, gap * _MINUTE_US).astype(np.int64)
+    start = np.repeat(np.cumsum(count) - count, count)  # index of each chat's first message
+    elapsed = np.cumsum(gap)
+    at = m.at_us[conv] + elapsed - np.concatenate([[0], elapsed])[start]
+
+    replied_rep = np.repeat(replied, count)
+    switch = (cseq > 0) & (s.uniform(ckey, cseq, 8) < 0.8)  # sometimes a double text
+    switch = (switch | (cseq == 1)) & replied_rep  # the first reply comes from the other side
+    switches = np.cumsum(switch)
+    turn = (switches - np.concatenate([[0], switches])[start]) % 2
+    sender = np.where(turn == 0, starter[conv], other[conv])
+    recipient = np.where(turn == 0, other[conv], starter[conv])
+    weights = [act["message_kinds"][k] for k in KINDS]
+    kind = np.where(cseq == 0, 0, s.choice(weights, ckey, cseq, 9))
+    window_end = m.at_us[conv] + int(act["conversation_window_days"]) * US_PER_DAY
+    keep = at < window_end
+    return Chats(
+        conversation=ckey[keep],
+        seq=cseq[keep],
+        sender=sender[keep],
+        recipient=recipient[keep],
+        kind=kind[keep],
+        at_us=at[keep],
+        started_by=starter[conv][keep],
+        match_day=np.full(int(keep.sum()), match_day, dtype=np.int64),
+    )
+
+
+def chats_touching(params: SeedParams, day: int) -> Chats:
+    """All messages of matches whose chats can reach ``day`` (the window of earlier matches)."""
+    act = calibration.load(params.calibration)["activity"]
+    parts = [
+        chats(params, matches_on(params, d), d)
+        for d in range(max(0, day - int(act["conversation_window_days"])), day + 1)
+    ]
+    return Chats(
+        *(np.concatenate([getattr(c, f.name) for c in parts]) for f in dataclasses.fields(Chats))
+    )
