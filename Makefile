@@ -24,8 +24,8 @@ $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
 
 install: $(VENV)/.synced ## Create .venv and install the project from uv.lock
 
-demo: install ## Seed 10,000 users into the embedded PostgreSQL and print rows per table
-	$(BIN)/seed up --users 10000
+demo: install ## Seed 10,000 users and 30 days of activity into the embedded PostgreSQL
+	$(BIN)/seed up --users 10000 --days 30
 
 test: install ## Run the whole test suite (it starts its own embedded PostgreSQL)
 	$(BIN)/pytest -q

@@ -100,7 +100,7 @@ def raw_load(params: SeedParams) -> tuple[float, rawload.LoadTiming, float, str]
             ddl.ensure_schema(conn, bare=True)
         with database.connection(url) as conn:
             timing = rawload.load(conn, streams)
-            constraints_s = rawload.build_constraints(conn)
+        constraints_s = rawload.build_constraints(url, [s.table for s in streams])
     return gen_s, timing, constraints_s, server
 
 

@@ -80,13 +80,9 @@ def load(conn: psycopg.Connection, streams: Sequence[Encoded]) -> LoadTiming:
     return LoadTiming(seconds, sum(loaded.values()), loaded)
 
 
-def build_constraints(conn: psycopg.Connection) -> float:
-    """Time what ``seed up`` does after a bulk load: indexes, foreign keys, then ANALYZE.
-
-    Runs ``ddl.ensure_schema(conn)`` and ``ddl.analyze(conn)`` in autocommit mode, as the CLI does.
-    """
-    conn.autocommit = True
+def build_constraints(url: str, tables: list[str]) -> float:
+    """Time what ``seed up`` does after a bulk load: indexes, foreign keys, then ANALYZE
+    (``ddl.finish_bulk_load``, the very function the CLI calls)."""
     started = time.perf_counter()
-    ddl.ensure_schema(conn)
-    ddl.analyze(conn)
+    ddl.finish_bulk_load(url, tables)
     return time.perf_counter() - started

@@ -81,10 +81,27 @@ def foreign_key_statements(conn: psycopg.Connection) -> list[str]:
     ]
 
 
-def finish_bulk_load(url: str, workers: int = 2) -> None:
+def finish_bulk_load(url: str, tables_to_analyze: list[str], workers: int = 2) -> None:
     """After a bare load: build secondary indexes on ``workers`` connections at once (index builds
-    on different tables do not block each other), then add the foreign keys (each validated by
-    one query, not per row) and ANALYZE."""
+    on different tables do not block each other), add the foreign keys (each validated by one
+    query, not per row; they serialise on the referenced table's lock), then ANALYZE the given
+    tables."""
+    from seed_assets import database
+
+    indexes = index_statements()
+    _parallel(url, [indexes[i::workers] for i in range(workers)])
+    with database.connection(url, autocommit=True) as conn:
+        conn.execute("SET maintenance_work_mem = '256MB'")
+        ensure_schema(conn)  # the foreign keys (and anything else still missing)
+    analyze(url, tables_to_analyze, workers)
+
+
+def analyze(url: str, tables: list[str], workers: int = 2) -> None:
+    """ANALYZE the tables on ``workers`` connections at once."""
+    _parallel(url, [[f'ANALYZE "{t}"' for t in tables[i::workers]] for i in range(workers)])
+
+
+def _parallel(url: str, batches: list[list[str]]) -> None:
     from seed_assets import database  # ddl stays importable without a connection layer
 
     def run(statements: list[str]) -> None:
@@ -93,21 +110,8 @@ def finish_bulk_load(url: str, workers: int = 2) -> None:
             for statement in statements:
                 conn.execute(statement)  # type: ignore[arg-type]
 
-    indexes = index_statements()
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(run, [indexes[i::workers] for i in range(workers)]))
-    with database.connection(url, autocommit=True) as conn:
-        ensure_schema(conn)  # the foreign keys (and anything else still missing)
-    tables = [t.name for t in metadata.sorted_tables]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(
-            pool.map(run, [[f'ANALYZE "{t}"' for t in tables[i::workers]] for i in range(workers)])
-        )
-
-
-def analyze(conn: psycopg.Connection) -> None:
-    for table in metadata.sorted_tables:
-        conn.execute(f'ANALYZE "{table.name}"')  # type: ignore[arg-type]
+    with ThreadPoolExecutor(max_workers=len(batches)) as pool:
+        list(pool.map(run, batches))
 
 
 def drop_all(conn: psycopg.Connection) -> None:

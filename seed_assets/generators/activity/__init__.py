@@ -30,6 +30,13 @@ from seed_assets.rng import Rng
 TABLES = ("posts", "likes", "matches", "conversations", "messages", "feed_seen")
 
 
+ACTIONS = pl.Series(["PASS", "LIKE"])
+
+
+def _dates(params: SeedParams, day: int, n: int) -> pl.Series:
+    return pl.repeat(day_date(params, day), n, eager=True, dtype=pl.Date)
+
+
 def _start_us(params: SeedParams) -> int:
     return (params.start_date.toordinal() - 719_163) * US_PER_DAY
 
@@ -45,10 +52,10 @@ def likes(params: SeedParams, day: int) -> pl.DataFrame:
     return pl.DataFrame(
         {
             "id": entity_id(day, params, np.arange(len(order))),
-            "day": pl.Series([day_date(params, day)] * len(order), dtype=pl.Date),
+            "day": _dates(params, day, len(order)),
             "liker_id": ids[s.swiper][order],
             "likee_id": ids[s.target][order],
-            "action": np.where(s.like[order], "LIKE", "PASS"),
+            "action": pools.pick(ACTIONS, s.like[order].astype(np.int64)),
             "created_at": _ts(_start_us(params) + day * US_PER_DAY + s.at_us[order]),
         }
     )
@@ -60,7 +67,7 @@ def matches(params: SeedParams, day: int) -> pl.DataFrame:
     return pl.DataFrame(
         {
             "id": m.match_id,
-            "day": pl.Series([day_date(params, day)] * len(m.a), dtype=pl.Date),
+            "day": _dates(params, day, len(m.a)),
             "user_a_id": ids[m.a],
             "user_b_id": ids[m.b],
             "created_at": _ts(_start_us(params) + m.at_us),
@@ -74,12 +81,11 @@ def chat_frames(params: SeedParams, day: int) -> tuple[pl.DataFrame, pl.DataFram
     ids = pop.people.ids
     c = chats_touching(params, day)
     today = (c.at_us >= day * US_PER_DAY) & (c.at_us < (day + 1) * US_PER_DAY)
-    date = day_date(params, day)
     opened = today & (c.seq == 0)
     conversations = pl.DataFrame(
         {
             "id": c.conversation[opened],
-            "day": pl.Series([date] * int(opened.sum()), dtype=pl.Date),
+            "day": _dates(params, day, int(opened.sum())),
             "match_id": c.conversation[opened],
             "started_by": ids[c.started_by[opened]],
             "created_at": _ts(_start_us(params) + c.at_us[opened]),
@@ -90,7 +96,7 @@ def chat_frames(params: SeedParams, day: int) -> tuple[pl.DataFrame, pl.DataFram
     messages = pl.DataFrame(
         {
             "id": entity_id(day, params, np.arange(len(sel))),
-            "day": pl.Series([date] * len(sel), dtype=pl.Date),
+            "day": _dates(params, day, len(sel)),
             "conversation_id": c.conversation[sel],
             "sender_id": ids[c.sender[sel]],
             "recipient_id": ids[c.recipient[sel]],

@@ -4,7 +4,7 @@
 activity-clock time since their origin (signup, or ``lookback_days`` before the start for older
 users) up to the end of day ``d``. The activity clock runs faster on busy weekdays. Day ``d``'s
 swipes are deck positions ``[K(d-1), K(d))``; the inverse (on which day is position k reached?)
-is a vectorised binary search over this monotone function.
+is closed form too (Newton's method on the curve, then the clock's inverse).
 """
 
 from __future__ import annotations
@@ -66,17 +66,40 @@ class Budget:
 
         return curve(t1) - curve(t0)
 
+    def unclock(self, time: F64) -> F64:
+        """The inverse of :meth:`clock`: the fractional day at which the clock shows ``time``."""
+        week_len = self.clock_prefix[7]
+        shifted = time + self.clock_prefix[self.start_weekday]
+        week = np.floor(shifted / week_len)
+        rem = shifted - week * week_len
+        in_week = np.clip(np.searchsorted(self.clock_prefix, rem, side="right") - 1, 0, 6)
+        weights = np.diff(self.clock_prefix)
+        frac = (rem - self.clock_prefix[in_week]) / weights[in_week]
+        return week * 7 + in_week + frac - self.start_weekday
+
     def day_of(self, u: I64, position: I64) -> I64:
-        """The day on which user u reaches deck ``position`` (``NEVER`` within the horizon)."""
-        lo = np.full(len(u), -HORIZON_DAYS, dtype=np.int64)
-        hi = np.full(len(u), HORIZON_DAYS, dtype=np.int64)
-        reached = self.walked(u, hi) > position
-        for _ in range(int(np.ceil(np.log2(2 * HORIZON_DAYS))) + 1):
-            mid = (lo + hi) // 2
-            ok = self.walked(u, mid) > position
-            hi = np.where(ok, mid, hi)
-            lo = np.where(ok, lo, mid + 1)
-        return np.where(reached, hi, NEVER)
+        """The day on which user u reaches deck ``position`` (``NEVER`` within the horizon).
+
+        Solves ``curve(t) = position + 1`` for the clock time t (closed form for churned users,
+        Newton's method from above for the others: the curve is increasing and concave), maps
+        it back to a day, then checks against :meth:`walked` to absorb rounding at the edges.
+        """
+        target = (position + 1) / self.rate[u]
+        cap = self.burst * self.tau
+        steady = self.steady[u] > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = np.where(steady, target, -self.tau * np.log1p(-target / cap))
+            for _ in range(8):
+                g = cap * -np.expm1(-t / self.tau) + t - target
+                t = np.where(steady, t - g / (1.0 + self.burst * np.exp(-t / self.tau)), t)
+        reachable = (steady | (target < cap)) & np.isfinite(t)
+        x = self.unclock(np.where(reachable, self.origin[u] + t, 0.0))
+        day = np.clip(np.ceil(x).astype(np.int64) - 1, -HORIZON_DAYS, HORIZON_DAYS)
+        for _ in range(2):  # rounding: move to the first day whose walk passes the position
+            day = np.where(self.walked(u, day) > position, day, day + 1)
+            day = np.where(self.walked(u, day - 1) > position, day - 1, day)
+        ok = reachable & (day < HORIZON_DAYS) & (self.walked(u, day) > position)
+        return np.where(ok, day, NEVER)
 
 
 @lru_cache(maxsize=2)

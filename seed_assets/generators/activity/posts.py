@@ -83,9 +83,12 @@ def posts(params: SeedParams, day: int) -> pl.DataFrame:
     return pl.DataFrame(
         {
             "id": entity_id(day, params, np.arange(len(author))),
-            "day": pl.Series([day_date(params, day)] * len(author), dtype=pl.Date),
+            "day": pl.repeat(day_date(params, day), len(author), eager=True, dtype=pl.Date),
             "user_id": p.ids[author][order],
-            "kind": np.where(s.bernoulli(act["photo_post_share"], *key, 5), "photo", "text")[order],
+            "kind": pools.pick(
+                pl.Series(["text", "photo"]),
+                s.bernoulli(act["photo_post_share"], *key, 5)[order].astype(np.int64),
+            ),
             "body": body.to_series()[order],
             "created_at": pl.Series(day_us + at[order]).cast(pl.Datetime("us", "UTC")),
         }
@@ -99,7 +102,8 @@ def feed_seen(params: SeedParams, day: int, day_posts: pl.DataFrame) -> pl.DataF
     p = pop.people
     s = Rng(params.run_seed).stream("feed")
     users = np.arange(pop.n, dtype=np.int64)
-    opened = s.uniform(p.ids, day, 1) < np.clip(budget(params).activity(users, day), 0.0, 1.0)
+    activity = budget(params).activity(users, day)
+    opened = s.uniform(p.ids, day, 1) < np.clip(act["feed_open_rate"] * activity, 0.0, 1.0)
     opened &= pop.signup_day < day
     viewers = users[opened]
     market = markets(params)[p.city]
