@@ -19,9 +19,6 @@ from rich.console import Console
 from seed_assets import GENERATOR_VERSION, database, ddl, runs
 from seed_assets.config import ENV, ConfigError, SeedParams, parse_int
 from seed_assets.report import RichProgress, timings_table
-from seed_assets.schema import ACTIVITY
-
-ACTIVITY_TABLES = {t.name for t in ACTIVITY}
 
 # Exit codes: distinct per kind of refusal, so scripts can tell them apart.
 EXIT_CONFIG = 2
@@ -165,31 +162,20 @@ def _seed(
 
     instance = orchestrate.dagster_instance(url)
     ranges = {"activity": (first_day.isoformat(), last_day.isoformat())}
-    # A first load writes bare tables, then builds indexes and foreign keys once. That happens
-    # before activity: its days are attached as partitions, each validated in bulk as it lands.
-    phases = [[g for g in groups if g != "activity"], [g for g in groups if g == "activity"]]
-    timings: list[orchestrate.TableTiming] = []
-    extra: list[tuple[str, float]] = []
+    # A first load writes bare tables, then builds indexes and foreign keys once, at the end.
     with RichProgress(err) as progress:
-        for phase in filter(None, phases):
-            resources = orchestrate.resources(params, url, bulk=bulk, progress=progress)
-            try:
-                timings += orchestrate.run_tiers(
-                    params, resources, instance, phase, ranges, command
-                )
-            except Exception:
-                with database.connection(url, autocommit=True) as conn:
-                    runs.finish(conn, run_id, "failure", {})
-                raise
-            if bulk:
-                t0 = time.perf_counter()
-                ddl.finish_bulk_load(url, [t.table for t in timings])
-                extra.append(("indexes, foreign keys, ANALYZE", time.perf_counter() - t0))
-                bulk = False
-            elif "activity" in phase:
-                t0 = time.perf_counter()
-                ddl.analyze(url, [t.table for t in timings if t.table in ACTIVITY_TABLES])
-                extra.append(("ANALYZE", time.perf_counter() - t0))
+        resources = orchestrate.resources(params, url, bulk=bulk, progress=progress)
+        try:
+            timings = orchestrate.run_tiers(params, resources, instance, groups, ranges, command)
+        except Exception:
+            with database.connection(url, autocommit=True) as conn:
+                runs.finish(conn, run_id, "failure", {})
+            raise
+    extra: list[tuple[str, float]] = []
+    if bulk:
+        t0 = time.perf_counter()
+        ddl.finish_bulk_load(url, [t.table for t in timings])
+        extra.append(("indexes, foreign keys, ANALYZE", time.perf_counter() - t0))
     with database.connection(url, autocommit=True) as conn:
         runs.finish(conn, run_id, "success", {t.table: t.rows for t in timings})
     Console().print(timings_table(timings, extra, time.perf_counter() - started))

@@ -97,8 +97,24 @@ def finish_bulk_load(url: str, tables_to_analyze: list[str], workers: int = 2) -
 
 
 def analyze(url: str, tables: list[str], workers: int = 2) -> None:
-    """ANALYZE the tables on ``workers`` connections at once."""
-    _parallel(url, [[f'ANALYZE "{t}"' for t in tables[i::workers]] for i in range(workers)])
+    """ANALYZE the tables on ``workers`` connections at once.
+
+    On PostgreSQL 18+ a day-partitioned table gets ``ANALYZE ONLY`` (the parent's statistics,
+    which autovacuum never gathers); its freshly loaded partitions are autovacuum's to analyze.
+    """
+    from seed_assets import database
+
+    with database.connection(url, autocommit=True) as conn:
+        only = conn.info.server_version >= 180000
+    partitioned = {
+        t.name
+        for t in metadata.sorted_tables
+        if t.dialect_options["postgresql"].get("partition_by")
+    }
+    statements = [
+        f'ANALYZE ONLY "{t}"' if only and t in partitioned else f'ANALYZE "{t}"' for t in tables
+    ]
+    _parallel(url, [statements[i::workers] for i in range(workers)])
 
 
 def _parallel(url: str, batches: list[list[str]]) -> None:

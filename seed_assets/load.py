@@ -206,18 +206,20 @@ def pipelined_writer(
     provenance: Provenance,
     connections: int = 2,
     on_done: Callable[[WriteResult], None] | None = None,
+    depth: int = 12,
 ) -> Iterator[_Writer]:
     """Write partitions on background connections while the caller generates the next ones.
 
     PostgreSQL's backends insert while this process encodes: even on two cores that overlap is
-    worth 1.2-1.5x (DESIGN.md §4). At most ``2 * connections`` frames wait in memory.
+    worth 1.2-1.5x (DESIGN.md §4). At most ``depth`` frames wait in memory: enough for two
+    simulated days of every activity table, so generation rarely waits for the writers.
     """
     pool = queue.SimpleQueue[psycopg.Connection]()
     opened = [database.connect(url) for _ in range(connections)]
     for conn in opened:
         pool.put(conn)
     threads = ThreadPoolExecutor(max_workers=connections, thread_name_prefix="seed-writer")
-    writer = _Writer(pool, threads, provenance, 2 * connections, on_done)
+    writer = _Writer(pool, threads, provenance, depth, on_done)
     try:
         yield writer
         writer.drain()

@@ -55,6 +55,9 @@ def finish(conn: psycopg.Connection, run_id: str, status: str, row_counts: dict[
 
 def last_params(conn: psycopg.Connection) -> tuple[SeedParams, str] | None:
     """The parameters (and their fingerprint) of the last successful ``seed up``."""
+    exists = conn.execute("SELECT to_regclass('seed_runs') IS NOT NULL").fetchone()
+    if not exists or not exists[0]:
+        return None
     row = conn.execute(
         "SELECT params FROM seed_runs WHERE status = 'success' AND command = 'seed up' "
         "ORDER BY started_at DESC LIMIT 1"

@@ -32,7 +32,8 @@ Tables = dict[str, pl.DataFrame]
 
 
 def report(name: str, value: float, detail: str = "") -> None:
-    print(f"\n[calibration] {name} = {value:.3f}{f'  ({detail})' if detail else ''}")
+    shown = f"{value:.3f}" if isinstance(value, float) else str(value)
+    print(f"\n[calibration] {name} = {shown}{f'  ({detail})' if detail else ''}")
 
 
 def top_share(counts: np.ndarray, fraction: float) -> float:

@@ -77,6 +77,7 @@ class Seeder:
             resources=self.resources,
             selection=ACTIVITY_KEYS,
             partition_key=key,
+            run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
         )
         assert result.success
 

@@ -116,3 +116,43 @@ def test_embedded_postgres_by_default(seed_home: Path) -> None:
     with database.connection(url.replace("/postgres?", "/dagster?")) as c:
         recorded = c.execute("SELECT count(*) FROM runs").fetchone()
     assert recorded is not None and recorded[0] >= 2
+
+
+def test_up_with_days_then_extend_leaves_the_past_alone(
+    env: dict[str, str], conn: psycopg.Connection
+) -> None:
+    args = ["up", "--users", "300", "--shard-size", "150", "--days", "4"]
+    up = run([*args, "--start-date", "2024-03-01"], env)
+    assert up.returncode == 0, up.stderr
+    days = conn.execute("SELECT DISTINCT day FROM likes ORDER BY day").fetchall()
+    assert [str(d[0]) for d in days] == ["2024-03-01", "2024-03-02", "2024-03-03", "2024-03-04"]
+    tables = ("likes", "matches", "conversations", "messages", "posts", "feed_seen")
+    for table in tables:  # a snapshot of the first four days, row for row
+        conn.execute(f"CREATE TEMP TABLE old_{table} AS SELECT * FROM {table}")  # type: ignore[arg-type]
+
+    extended = run(["extend", "--days", "2"], env)
+    assert extended.returncode == 0, extended.stderr
+    last = conn.execute("SELECT max(day) FROM likes").fetchone()
+    assert last is not None and str(last[0]) == "2024-03-06"
+    for table in tables:
+        old = f"SELECT * FROM {table} WHERE day <= '2024-03-04'"
+        diff = conn.execute(
+            f"SELECT count(*) FROM (({old} EXCEPT SELECT * FROM old_{table}) UNION ALL "  # type: ignore[arg-type]
+            f"(SELECT * FROM old_{table} EXCEPT {old})) d"
+        ).fetchone()
+        assert diff == (0,), table
+    assert row_count(conn, "likes") > conn.execute("SELECT count(*) FROM old_likes").fetchone()[0]  # type: ignore[index]
+
+
+@pytest.mark.parametrize("days", ["-1", "99999", "soon"])
+def test_bad_days_are_refused(days: str, env: dict[str, str], conn: psycopg.Connection) -> None:
+    result = run(["up", "--users", "10", "--days", days], env)
+    assert result.returncode == 2
+    assert "days" in result.stderr
+    assert ddl.existing_tables(conn) == set()
+
+
+def test_extend_needs_a_seeded_database(env: dict[str, str], conn: psycopg.Connection) -> None:
+    result = run(["extend", "--days", "3"], env)
+    assert result.returncode == 2
+    assert "nothing to extend" in result.stderr

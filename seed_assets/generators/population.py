@@ -26,6 +26,7 @@ class Population:
     people: People
     features: Features
     signup_day: NDArray[np.float64]  # days since the start date (negative: signed up before)
+    signup_us: NDArray[np.int64]  # exact microseconds since the start date
     first_name: pl.Series
     interest_names: pl.Series  # indexed by subject id, lower-case
 
@@ -60,6 +61,7 @@ def population(params: SeedParams) -> Population:
             longitude=profiles["longitude"].to_numpy(),
         ),
         signup_day=(p.signup_us - start_us) / US_PER_DAY,
+        signup_us=p.signup_us - start_us,
         first_name=profiles["first_name"],
         interest_names=by_id,
     )
@@ -67,3 +69,9 @@ def population(params: SeedParams) -> Population:
 
 def city_names() -> pl.Series:
     return pools.table("cities.csv")["name"]
+
+
+def since_signup_us(pop: Population, users: NDArray[np.int64], day: int) -> NDArray[np.int64]:
+    """Microseconds into ``day`` at which each user signed up (0 if before the day, capped at
+    the last microsecond) — exact integers, so "after signup" never rounds onto it."""
+    return np.clip(pop.signup_us[users] - day * US_PER_DAY, 0, US_PER_DAY - 2)

@@ -16,7 +16,7 @@ from seed_assets.generators.activity.budget import budget
 from seed_assets.generators.activity.chat import day_date, entity_id
 from seed_assets.generators.activity.decks import markets
 from seed_assets.generators.clock import US_PER_DAY, time_of_day_micros
-from seed_assets.generators.population import population
+from seed_assets.generators.population import population, since_signup_us
 from seed_assets.rng import Rng, Stream
 
 
@@ -63,7 +63,7 @@ def posts(params: SeedParams, day: int) -> pl.DataFrame:
     nth = np.arange(len(author)) - np.repeat(np.cumsum(count) - count, count)
     key = (p.ids[author], np.full(len(author), day), nth)
     at = time_of_day_micros(ident["hour_weights"], s, *key, 3)
-    since = np.clip((pop.signup_day[author] - day) * US_PER_DAY, 0, US_PER_DAY - 2).astype(np.int64)
+    since = since_signup_us(pop, author, day)
     at = np.maximum(at, since + 1)
     templates = pools.series("post_templates.txt")
     cities = pools.table("cities.csv")["name"]

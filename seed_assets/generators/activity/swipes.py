@@ -21,7 +21,7 @@ from seed_assets.config import SeedParams
 from seed_assets.generators.activity.budget import NEVER, budget
 from seed_assets.generators.activity.decks import decks
 from seed_assets.generators.clock import US_PER_DAY, time_of_day_micros
-from seed_assets.generators.population import population
+from seed_assets.generators.population import population, since_signup_us
 from seed_assets.rng import Rng
 from seed_assets.scoring import compatibility
 
@@ -98,10 +98,9 @@ def swipe_time(params: SeedParams, u: I64, v: I64, day: int) -> I64:
     p = population(params).people
     s = Rng(params.run_seed).stream("swipe-time")
     t = time_of_day_micros(ident["hour_weights"], s, p.ids[u], p.ids[v])
-    since = np.clip((population(params).signup_day[u] - day) * US_PER_DAY, 0, US_PER_DAY - 1)
-    since = since.astype(np.int64)
-    bump = np.floor((US_PER_DAY - since) * s.uniform(p.ids[u], p.ids[v], 1)).astype(np.int64)
-    return np.where(t <= since, since + bump, t)
+    since = since_signup_us(population(params), u, day)
+    bump = 1 + np.floor((US_PER_DAY - 2 - since) * s.uniform(p.ids[u], p.ids[v], 1))
+    return np.where(t <= since, since + bump.astype(np.int64), t)
 
 
 @lru_cache(maxsize=12)  # a day's messages need the swipes of a short window of days
