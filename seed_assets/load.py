@@ -153,21 +153,39 @@ def _replace_day_partition(
     return digest
 
 
+def _fill_day_partition(
+    conn: psycopg.Connection, table_name: str, part: Partition, frame: pl.DataFrame
+) -> str:
+    child = child_table(table_name, part)
+    conn.execute(
+        f'CREATE TABLE IF NOT EXISTS "{child}" PARTITION OF "{table_name}" '  # type: ignore[arg-type]
+        f"FOR VALUES FROM ('{part.lo}') TO ('{part.hi}')"
+    )
+    conn.execute(f'TRUNCATE "{child}"')  # type: ignore[arg-type]
+    return copy_frame(conn, child, frame)
+
+
 def write_partition(
     conn: psycopg.Connection,
     table_name: str,
     part: Partition,
     frame: pl.DataFrame,
     provenance: Provenance,
+    bulk: bool = False,
 ) -> WriteResult:
-    """Replace one partition of one table with ``frame``, atomically and idempotently."""
+    """Replace one partition of one table with ``frame``, atomically and idempotently.
+
+    ``bulk``: the tables are bare (a first load), so a day partition is created in place and
+    filled, with no indexes or foreign keys to attach.
+    """
     started = time.perf_counter()
     frame = canonical(table_name, frame)
     where, args = _scope_sql(table_name, part)
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key(table_name, part.key)])
         if is_day_partitioned(table_name):
-            digest = _replace_day_partition(conn, table_name, part, frame)
+            replace = _fill_day_partition if bulk else _replace_day_partition
+            digest = replace(conn, table_name, part, frame)
         else:
             conn.execute(f'DELETE FROM "{table_name}" WHERE {where}', args)  # type: ignore[arg-type]
             digest = copy_frame(conn, table_name, frame)
@@ -207,6 +225,7 @@ def pipelined_writer(
     connections: int = 2,
     on_done: Callable[[WriteResult], None] | None = None,
     depth: int = 12,
+    bulk: bool = False,
 ) -> Iterator[_Writer]:
     """Write partitions on background connections while the caller generates the next ones.
 
@@ -219,7 +238,7 @@ def pipelined_writer(
     for conn in opened:
         pool.put(conn)
     threads = ThreadPoolExecutor(max_workers=connections, thread_name_prefix="seed-writer")
-    writer = _Writer(pool, threads, provenance, depth, on_done)
+    writer = _Writer(pool, threads, provenance, depth, on_done, bulk)
     try:
         yield writer
         writer.drain()
@@ -237,16 +256,17 @@ class _Writer:
         prov: Provenance,
         depth: int,
         on_done: Callable[[WriteResult], None] | None,
+        bulk: bool,
     ) -> None:
         self._connections, self._threads, self._prov = connections, threads, prov
-        self._depth, self._on_done = depth, on_done
+        self._depth, self._on_done, self._bulk = depth, on_done, bulk
         self._pending: list[Future[WriteResult]] = []
         self.results: list[WriteResult] = []
 
     def _write(self, table_name: str, part: Partition, frame: pl.DataFrame) -> WriteResult:
         conn = self._connections.get()
         try:
-            result = write_partition(conn, table_name, part, frame, self._prov)
+            result = write_partition(conn, table_name, part, frame, self._prov, self._bulk)
         finally:
             self._connections.put(conn)
         if self._on_done:

@@ -43,7 +43,7 @@ def write_partitions(
         progress.start(table, len(items))
     generate_s = 0.0
     on_done = lambda result: progress.advance(result.table, result.rows)  # noqa: E731
-    with pipelined_writer(url, provenance(params), on_done=on_done) as writer:
+    with pipelined_writer(url, provenance(params), on_done=on_done, bulk=db.bulk_load) as writer:
         for part, make_frames in items:
             t0 = time.perf_counter()
             frames = make_frames()
