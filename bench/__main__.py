@@ -14,10 +14,10 @@ from pathlib import Path
 
 from rich.console import Console
 
-from bench import identity, machine, report
+from bench import activity, identity, machine, report
 from bench.workload import Workload, positive_int
 
-WORKLOADS: dict[str, Workload] = {w.name: w for w in (identity.WORKLOAD,)}
+WORKLOADS: dict[str, Workload] = {w.name: w for w in (identity.WORKLOAD, activity.WORKLOAD)}
 OUT = Path(__file__).resolve().parent / "out"  # git-ignored: logs of the subprocesses
 
 
@@ -41,22 +41,24 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-def run_one(args: argparse.Namespace, stdout: Console, progress: Console) -> str | None:
-    """Run one workload; print its table; return its Markdown section when recording."""
+def run_one(args: argparse.Namespace, stdout: Console, progress: Console) -> list[str]:
+    """Run one workload; print its table(s); return their Markdown sections when recording."""
     workload = WORKLOADS[args.workload]
     stamp = machine.utc_now()
     log_dir = OUT / f"{stamp:%Y%m%dT%H%M%SZ}-{workload.name}"
-    section = workload.run(args, progress, log_dir)
-    report.render(section, stdout)
+    result = workload.run(args, progress, log_dir)
+    sections = [result] if isinstance(result, report.Section) else list(result)
+    for section in sections:
+        report.render(section, stdout)
     if not args.record:
-        return None
-    return report.markdown(
-        section,
-        when=f"{stamp:%Y-%m-%d %H:%M} UTC",
-        machine=machine.machine(),
-        commit=machine.git_commit(),
-        command=machine.command_line(),
-    )
+        return []
+    context = {
+        "when": f"{stamp:%Y-%m-%d %H:%M} UTC",
+        "machine": machine.machine(),
+        "commit": machine.git_commit(),
+        "command": machine.command_line(),
+    }
+    return [report.markdown(section, **context) for section in sections]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -69,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         runs = [args]
     stdout = Console(width=None if sys.stdout.isatty() else 160)
     progress = Console(stderr=True)
-    recorded = [md for a in runs if (md := run_one(a, stdout, progress)) is not None]
+    recorded = [md for a in runs for md in run_one(a, stdout, progress)]
     if recorded:
         report.append(recorded)
         stdout.print(f"recorded in {report.RESULTS}")

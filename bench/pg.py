@@ -111,6 +111,24 @@ def count_rows(url: str, tables: Iterable[str]) -> dict[str, int]:
     return out
 
 
+def manifest(url: str, tables: Iterable[str]) -> dict[tuple[str, str], tuple[int, str]]:
+    """``seed_manifest`` rows of ``tables``: (table, partition key) -> (row count, digest).
+
+    The pipeline writes one row per (table, partition) it loads; for activity tables the
+    partition key is the ISO day. Empty when the table does not exist.
+    """
+    with database.connection(url, autocommit=True) as conn:
+        exists = conn.execute("SELECT to_regclass('seed_manifest')").fetchone()
+        if not exists or exists[0] is None:
+            return {}
+        rows = conn.execute(
+            "SELECT table_name, partition_key, row_count, digest FROM seed_manifest "
+            "WHERE table_name = ANY(%s)",
+            [list(tables)],
+        ).fetchall()
+    return {(t, key): (int(n), str(digest)) for t, key, n, digest in rows}
+
+
 def server_version(url: str) -> str:
     """ "PostgreSQL <server_version>" of the server at ``url``."""
     with database.connection(url, autocommit=True) as conn:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from rich.console import Console
@@ -17,13 +17,14 @@ class Workload:
     """A benchmark: ``run(args, console, log_dir)`` performs ``args.repeat`` repetitions.
 
     ``console`` is for progress (stderr); ``log_dir`` (under the git-ignored ``bench/out/``)
-    keeps the output of the subprocesses it ran.
+    keeps the output of the subprocesses it ran. It returns one Section, or several (one per
+    sub-workload, e.g. per population size), each printed and recorded on its own.
     """
 
     name: str
     help: str
     add_arguments: Callable[[argparse.ArgumentParser], None]
-    run: Callable[[argparse.Namespace, Console, Path], Section]
+    run: Callable[[argparse.Namespace, Console, Path], Section | Sequence[Section]]
 
 
 def positive_int(text: str) -> int:
@@ -34,4 +35,15 @@ def positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """argparse type: a whole number >= 0 (underscores and commas allowed)."""
+    try:
+        value = int(text.replace(",", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be at least 0, got {value}")
     return value

@@ -25,6 +25,13 @@ EXIT_CONFIG = 2
 EXIT_DATABASE = 3
 EXIT_RUN = 4
 MAX_DAYS = 3650
+STATIC_JOBS = {
+    "match_scores",
+    "compatibility",
+    "searchable_users",
+    "quiz_stats",
+    "interest_relationships",
+}
 
 err = Console(stderr=True)
 
@@ -83,8 +90,18 @@ def main() -> None:
 @click.option("--days", type=str, default="0", help="Days of activity from the start date [0].")
 @click.option("--calibration", type=str, help="Calibration profile [spec].")
 @click.option("--skip-activity", is_flag=True, help="Identity only, whatever --days says.")
+@click.option("--skip-jobs", is_flag=True, help="Do not compute the derived tables.")
+@click.option("--skip-match-scores", is_flag=True, help="Derived tables without match_scores.")
+@click.option("--skip-compatibility", is_flag=True, help="Derived tables without compatibility.")
 @_guarded
-def up(days: str, skip_activity: bool, **options: Any) -> None:
+def up(
+    days: str,
+    skip_activity: bool,
+    skip_jobs: bool,
+    skip_match_scores: bool,
+    skip_compatibility: bool,
+    **options: Any,
+) -> None:
     """Seed the catalog, every identity shard and --days of activity; print rows per table.
 
     Runs the same Dagster assets as the UI, in this process. On an empty database the tables are
@@ -94,14 +111,17 @@ def up(days: str, skip_activity: bool, **options: Any) -> None:
     params = _params(**options)
     n_days = 0 if skip_activity else _days(days, allow_zero=True)
     groups = ["params", "catalog", "identity"] + (["activity"] if n_days else [])
-    _seed(params, "seed up", groups, params.start_date, n_days)
+    groups += [] if skip_jobs else ["derived"]
+    exclude = {"match_scores", "compatibility"} if skip_match_scores else set()
+    exclude |= {"compatibility"} if skip_compatibility else set()
+    _seed(params, "seed up", groups, params.start_date, n_days, exclude=exclude)
 
 
 @main.command()
 @click.option("--days", type=str, required=True, help="How many days to append.")
 @_guarded
 def extend(days: str) -> None:
-    """Append the next --days of activity after the last day already seeded.
+    """Append the next --days of activity (and their derived tables) after the last day seeded.
 
     Uses the parameters of the last successful `seed up` recorded in the database, so the new
     days continue the same simulation; earlier days are not touched.
@@ -119,7 +139,10 @@ def extend(days: str) -> None:
             )
         last = runs.last_activity_day(conn)
     first = last + dt.timedelta(days=1) if last else params.start_date
-    _seed(params, "seed extend", ["activity"], first, n_days, url=url)
+    # Of the derived tables, only those computed from activity change with new days.
+    _seed(
+        params, "seed extend", ["activity", "derived"], first, n_days, url=url, exclude=STATIC_JOBS
+    )
 
 
 def _days(value: str, *, allow_zero: bool) -> int:
@@ -136,6 +159,7 @@ def _seed(
     first_day: dt.date,
     n_days: int,
     url: str | None = None,
+    exclude: set[str] | None = None,
 ) -> None:
     started = time.perf_counter()
     last_day = first_day + dt.timedelta(days=max(n_days, 1) - 1)
@@ -151,9 +175,9 @@ def _seed(
         run_id = f"cli-{uuid.uuid4()}"
         runs.start(conn, run_id, command, params)
     what = f"{params.users:,} users" if "identity" in groups else "activity"
-    days = f", days {first_day}..{last_day}" if "activity" in groups else ""
+    span = f", days {first_day}..{last_day}" if "activity" in groups else ""
     err.print(
-        f"{command}: {what} (run seed {params.run_seed!r}{days}) into {database.redact(url)}",
+        f"{command}: {what} (run seed {params.run_seed!r}{span}) into {database.redact(url)}",
         highlight=False,
     )
     imported.result()
@@ -161,12 +185,14 @@ def _seed(
     from seed_assets import orchestrate
 
     instance = orchestrate.dagster_instance(url)
-    ranges = {"activity": (first_day.isoformat(), last_day.isoformat())}
+    days = (first_day.isoformat(), last_day.isoformat()) if n_days else None
     # A first load writes bare tables, then builds indexes and foreign keys once, at the end.
     with RichProgress(err) as progress:
         resources = orchestrate.resources(params, url, bulk=bulk, progress=progress)
         try:
-            timings = orchestrate.run_tiers(params, resources, instance, groups, ranges, command)
+            timings = orchestrate.run_tiers(
+                params, resources, instance, groups, days, command, exclude or set()
+            )
         except Exception:
             with database.connection(url, autocommit=True) as conn:
                 runs.finish(conn, run_id, "failure", {})

@@ -17,8 +17,10 @@ from seed_assets.progress import Progress
 def build_definitions(params: SeedParams | None = None) -> dg.Definitions:
     """Definitions for ``params`` (default: read from the environment)."""
     params = params or SeedParams.from_env()
+    from jobs.assets import build_derived  # the only place the two packages meet
+
     return dg.Definitions(
-        assets=build_assets(params),
+        assets=[*build_assets(params), *build_derived(params)],
         resources={
             "seed_config": seed_config_from_env(),
             "database": postgres_from_env(),

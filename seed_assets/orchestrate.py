@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -94,33 +94,42 @@ def run_tiers(
     resources_: dict[str, object],
     instance: dg.DagsterInstance,
     groups: Sequence[str],
-    ranges: Mapping[str, tuple[str, str]] | None = None,
+    days: tuple[str, str] | None = None,
     command: str = "seed",
+    exclude: Collection[str] = (),
 ) -> list[TableTiming]:
-    """Materialise the asset groups in order: unpartitioned ones in one run, then one run per
-    partitioned group over ``ranges[group]`` (default: all of its partitions)."""
-    ranges = ranges or {}
+    """Materialise the asset groups in order. Within a group: its unpartitioned assets, then its
+    shard-partitioned ones over every shard, then its day-partitioned ones over ``days`` — each
+    one run over the whole range. Consecutive unpartitioned steps share one run."""
     defs = build_definitions(params)
     assets = [a for a in defs.assets if isinstance(a, dg.AssetsDefinition)]
     timings: list[TableTiming] = []
-    unpartitioned = [a for a in assets if a.partitions_def is None and _group(a) in groups]
-    if unpartitioned:
-        timings += _run(
-            assets, [k for a in unpartitioned for k in a.keys], resources_, instance, {}, command
-        )
+    waiting: list[dg.AssetKey] = []
+
+    def run(keys: list[dg.AssetKey], tags: dict[str, str]) -> None:
+        nonlocal timings
+        if keys:
+            timings += _run(assets, keys, resources_, instance, tags, command)
+
     for group in groups:
-        chosen = [a for a in assets if a.partitions_def is not None and _group(a) == group]
-        if not chosen:
-            continue
-        if group in ranges:
-            first, last = ranges[group]
-        else:
-            keys = chosen[0].partitions_def.get_partition_keys()  # type: ignore[union-attr]
-            first, last = keys[0], keys[-1]
-        tags = {RANGE_START: first, RANGE_END: last}
-        timings += _run(
-            assets, [k for a in chosen for k in a.keys], resources_, instance, tags, command
-        )
+        members = [a for a in assets if _group(a) == group]
+        keys = {id(a): [k for k in a.keys if k.to_user_string() not in exclude] for a in members}
+        waiting += [k for a in members if a.partitions_def is None for k in keys[id(a)]]
+        for kind in (dg.StaticPartitionsDefinition, dg.DailyPartitionsDefinition):
+            chosen = [a for a in members if isinstance(a.partitions_def, kind) and keys[id(a)]]
+            if not chosen:
+                continue
+            run(waiting, {})
+            waiting = []
+            if kind is dg.DailyPartitionsDefinition:
+                if days is None:
+                    continue
+                first, last = days
+            else:
+                all_keys = chosen[0].partitions_def.get_partition_keys()  # type: ignore[union-attr]
+                first, last = all_keys[0], all_keys[-1]
+            run([k for a in chosen for k in keys[id(a)]], {RANGE_START: first, RANGE_END: last})
+    run(waiting, {})
     return timings
 
 

@@ -6,6 +6,7 @@ import hashlib
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -32,10 +33,10 @@ def with_database(url: str, name: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
-@pytest.fixture
-def db_url(server_url: str) -> Iterator[str]:
-    """A new, empty database for one test, dropped afterwards."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
+@contextmanager
+def fresh_database(server_url: str, prefix: str = "t") -> Iterator[str]:
+    """A new, empty database on the server (its URL), dropped on exit."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with database.connection(server_url, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
     try:
@@ -43,6 +44,13 @@ def db_url(server_url: str) -> Iterator[str]:
     finally:
         with database.connection(server_url, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def db_url(server_url: str) -> Iterator[str]:
+    """A new, empty database for one test, dropped afterwards."""
+    with fresh_database(server_url) as url:
+        yield url
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ keeps no hidden state between days.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -22,7 +21,7 @@ from seed_assets.definitions import build_definitions
 from seed_assets.generators import identity, people, population
 from seed_assets.generators.activity import TABLES, budget, chat, decks, simulate_day, swipes
 from seed_assets.progress import Progress
-from tests.conftest import row_count, table_digest, with_database
+from tests.conftest import fresh_database, row_count, table_digest
 
 PARAMS = SeedParams(
     run_seed="det",
@@ -37,18 +36,6 @@ ACTIVITY_KEYS = [dg.AssetKey(t) for t in TABLES]
 
 
 # --- helpers --------------------------------------------------------------------------------------
-
-
-@contextmanager
-def fresh_database(server_url: str) -> Iterator[str]:
-    name = f"t_det_{uuid.uuid4().hex[:12]}"
-    with database.connection(server_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
-    try:
-        yield with_database(server_url, name)
-    finally:
-        with database.connection(server_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
 
 
 class Seeder:
@@ -66,9 +53,7 @@ class Seeder:
 
     def days(self, first: str, last: str) -> None:
         """One run over the range ``first..last`` (the single-run backfill policy)."""
-        orchestrate.run_tiers(
-            PARAMS, self.resources, self.instance, ["activity"], {"activity": (first, last)}
-        )
+        orchestrate.run_tiers(PARAMS, self.resources, self.instance, ["activity"], (first, last))
 
     def day(self, key: str) -> None:
         result = dg.materialize(

@@ -7,7 +7,6 @@ Each check selects the offending rows, so a failure shows a few of them.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Iterator
 
 import dagster as dg
@@ -18,7 +17,7 @@ from seed_assets import calibration, database, load, orchestrate, partitions
 from seed_assets.config import SeedParams
 from seed_assets.generators.activity import TABLES
 from seed_assets.progress import Progress
-from tests.conftest import with_database
+from tests.conftest import fresh_database
 
 PARAMS = SeedParams(
     run_seed="act",
@@ -48,11 +47,7 @@ TIME_COLUMN = {t: ("seen_at" if t == "feed_seen" else "created_at") for t in TAB
 
 @pytest.fixture(scope="module")
 def seeded_url(server_url: str) -> Iterator[str]:
-    name = f"t_integrity_{uuid.uuid4().hex[:10]}"
-    with database.connection(server_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
-    url = with_database(server_url, name)
-    try:
+    with fresh_database(server_url, "t_integrity") as url:
         res = orchestrate.resources(PARAMS, url, bulk=False, progress=Progress())
         with dg.DagsterInstance.ephemeral() as instance:
             orchestrate.run_tiers(
@@ -60,12 +55,9 @@ def seeded_url(server_url: str) -> Iterator[str]:
                 res,
                 instance,
                 ["params", "catalog", "identity", "activity"],
-                {"activity": (FIRST.isoformat(), LAST.isoformat())},
+                (FIRST.isoformat(), LAST.isoformat()),
             )
         yield url
-    finally:
-        with database.connection(server_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")

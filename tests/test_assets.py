@@ -11,7 +11,7 @@ from seed_assets.config import SeedParams
 from seed_assets.definitions import build_definitions
 from seed_assets.progress import Progress
 from seed_assets.schema import CATALOG, IDENTITY
-from tests.conftest import SMALL, row_count, table_digest
+from tests.conftest import SMALL, fresh_database, row_count, table_digest
 
 TABLES = [t.name for t in (*CATALOG, *IDENTITY)]
 GROUPS = ["params", "catalog", "identity"]
@@ -72,18 +72,10 @@ def test_same_seed_gives_byte_identical_tables_and_another_seed_does_not(
 )
 @given(order=st.permutations(["s0000", "s0001", "s0002", "s0003"]))
 def test_shard_order_does_not_matter(order: list[str], server_url: str) -> None:
-    urls = []
-    for keys in (sorted(order), order):
-        name = f"t_order_{abs(hash(tuple(keys))) % 10**8}_{len(urls)}"
-        with database.connection(server_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
-            admin.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
-        from tests.conftest import with_database
-
-        url = with_database(server_url, name)
-        materialize_shards(SMALL, url, keys)
-        urls.append(url)
-    assert digests(urls[0]) == digests(urls[1])
+    with fresh_database(server_url) as in_order, fresh_database(server_url) as shuffled:
+        materialize_shards(SMALL, in_order, sorted(order))
+        materialize_shards(SMALL, shuffled, order)
+        assert digests(in_order) == digests(shuffled)
 
 
 def test_a_single_shard_does_not_depend_on_the_others(db_url: str, server_url: str) -> None:

@@ -21,6 +21,15 @@ IDENTITY = {
 }
 CATALOG = {"interest_subjects", "quiz_questions"}
 ACTIVITY = {"posts", "likes", "matches", "conversations", "messages", "feed_seen"}
+DERIVED = {
+    "match_scores",
+    "compatibility",
+    "interest_relationships",
+    "searchable_users",
+    "user_traits",
+    "quiz_stats",
+    "trending",
+}
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +55,7 @@ def test_asset_keys_and_groups(graph) -> None:
         **dict.fromkeys(CATALOG, "catalog"),
         **dict.fromkeys(IDENTITY, "identity"),
         **dict.fromkeys(ACTIVITY, "activity"),
+        **dict.fromkeys(DERIVED, "derived"),
     }
 
 

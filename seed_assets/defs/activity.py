@@ -4,15 +4,14 @@ import datetime as dt
 
 import dagster as dg
 
-from seed_assets import GENERATOR_VERSION, generators, partitions
+from seed_assets import generators, partitions
 from seed_assets.config import SeedParams
-from seed_assets.defs.assets import seed_params, table_metadata
+from seed_assets.defs.assets import seed_params, table_asset_args
 from seed_assets.defs.partitions import SINGLE_RUN, daily_partitions
 from seed_assets.defs.resources import PostgresResource, SeedConfig
 from seed_assets.defs.writing import write_partitions
 from seed_assets.generators.activity import TABLES, simulate_day
 from seed_assets.progress import Progress
-from seed_assets.schema import table as schema_table
 
 # Within the tier: what each table is derived from (besides every identity shard).
 ACTIVITY_DEPS: dict[str, tuple[str, ...]] = {
@@ -35,11 +34,8 @@ def build_activity(params_at_load: SeedParams) -> dg.AssetsDefinition:
             name,
             group_name="activity",
             deps=[seed_params, *every_shard, *ACTIVITY_DEPS[name]],
-            description=schema_table(name).comment,
-            metadata=table_metadata(name),
-            code_version=GENERATOR_VERSION,
-            kinds={"postgres"},
             skippable=True,
+            **table_asset_args(name),  # type: ignore[arg-type]
         )
         for name in TABLES
     ]

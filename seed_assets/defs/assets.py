@@ -46,8 +46,15 @@ def table_metadata(name: str) -> dict[str, object]:
     return {"dagster/column_schema": dg.TableSchema(columns=columns), "dagster/table_name": name}
 
 
-def _description(name: str) -> str:
-    return schema_table(name).comment or name
+def table_asset_args(name: str) -> dict[str, object]:
+    """What every table asset declares: code version, kind, description and column schema,
+    all derived from the schema."""
+    return {
+        "code_version": GENERATOR_VERSION,
+        "kinds": {"postgres"},
+        "description": schema_table(name).comment or name,
+        "metadata": table_metadata(name),
+    }
 
 
 def catalog_asset(name: str) -> dg.AssetsDefinition:
@@ -57,10 +64,7 @@ def catalog_asset(name: str) -> dg.AssetsDefinition:
         name=name,
         group_name="catalog",
         deps=[seed_params],
-        code_version=GENERATOR_VERSION,
-        kinds={"postgres"},
-        description=_description(name),
-        metadata=table_metadata(name),
+        **table_asset_args(name),  # type: ignore[arg-type]
     )
     def _catalog(
         context: dg.AssetExecutionContext,
@@ -85,10 +89,7 @@ def identity_asset(name: str, params_at_load: SeedParams) -> dg.AssetsDefinition
         deps=[seed_params, *IDENTITY_DEPS[name]],
         partitions_def=shard_partitions(params_at_load),
         backfill_policy=SINGLE_RUN,
-        code_version=GENERATOR_VERSION,
-        kinds={"postgres"},
-        description=_description(name),
-        metadata=table_metadata(name),
+        **table_asset_args(name),  # type: ignore[arg-type]
     )
     def _identity(
         context: dg.AssetExecutionContext,

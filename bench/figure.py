@@ -1,0 +1,88 @@
+"""Figures of benchmark results (matplotlib, headless), written under ``bench/plots/``."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from bench.stats import median
+
+COLOURS = {"identity": "#4c72b0", "activity": "#dd8452"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Line:
+    """One workload's appends: day appended -> wall seconds of each repetition, and rows."""
+
+    label: str
+    walls: Mapping[int, Sequence[float]]
+    rows: Mapping[int, float]
+
+
+def activity(
+    path: Path,
+    *,
+    title: str,
+    lines: Sequence[Line],
+    reference: tuple[float, str] | None,
+    bars_title: str,
+    bars: Mapping[str, float],
+    groups: Mapping[str, str],
+) -> None:
+    """Two panels: the wall of appending one day against the day appended (median line, every
+    repetition as a dot, rows appended as labels), and rows per table as log-scale bars."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(15, 6.5), width_ratios=[1.1, 1])
+    fig.suptitle(title, fontsize=10)
+
+    for i, line in enumerate(lines):
+        colour = f"C{i}"
+        days = sorted(line.walls)
+        medians = [median(line.walls[d]) for d in days]
+        left.plot(days, medians, marker="o", color=colour, label=f"{line.label} (median)")
+        for d in days:
+            left.scatter([d] * len(line.walls[d]), line.walls[d], color=colour, alpha=0.35, s=14)
+        for d, m in zip(days, medians, strict=True):
+            rows = line.rows.get(d, math.nan)
+            text = f"{m:.2f} s" + ("" if math.isnan(rows) else f"\n{rows:,.0f} rows")
+            left.annotate(
+                text, (d, m), textcoords="offset points", xytext=(0, 8), ha="center", fontsize=7
+            )
+    if reference is not None:
+        left.axhline(reference[0], color="grey", linestyle="--", linewidth=1, label=reference[1])
+    all_days = sorted({d for line in lines for d in line.walls})
+    left.set_xticks(all_days)
+    left.set_ylim(bottom=0)
+    left.margins(y=0.2)
+    left.set_xlabel("day appended (day 1 = start date)")
+    left.set_ylabel("wall s of `seed extend --days 1` (whole CLI process)")
+    left.set_title("time to append one day")
+    left.grid(alpha=0.3)
+    left.legend(fontsize=8, loc="lower right")
+
+    names = list(bars)
+    values = [bars[n] for n in names]
+    right.barh(names, values, color=[COLOURS.get(groups.get(n, ""), "grey") for n in names])
+    right.invert_yaxis()
+    right.set_xscale("log")
+    right.set_xlim(right=max(values) * 8)
+    for y, v in enumerate(values):
+        right.annotate(
+            f"{v:,.0f}", (v, y), textcoords="offset points", xytext=(4, 0), va="center", fontsize=8
+        )
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in COLOURS.values()]
+    right.legend(handles, list(COLOURS), fontsize=8, loc="lower right")
+    right.set_xlabel("rows (log scale)")
+    right.set_title(bars_title)
+    right.grid(axis="x", alpha=0.3)
+
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

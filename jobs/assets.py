@@ -1,0 +1,249 @@
+"""The derived tier as Dagster assets: read inputs from PostgreSQL, call the pure job, write.
+
+Each asset has the grain of its table (all, user shard, or day) and rewrites only the partitions
+it is asked for, through the same write path as the seeded tables.
+"""
+
+import datetime as dt
+from functools import lru_cache
+
+import dagster as dg
+import polars as pl
+
+from jobs import matching, stats, trending, users
+from seed_assets import database, partitions
+from seed_assets.config import SeedParams
+from seed_assets.defs.assets import table_asset_args
+from seed_assets.defs.partitions import SINGLE_RUN, daily_partitions, shard_partitions
+from seed_assets.defs.resources import PostgresResource, SeedConfig
+from seed_assets.defs.writing import Work, write_partitions
+from seed_assets.progress import Progress
+from seed_assets.read import query_frame
+
+ALL = dg.AllPartitionMapping()
+N_OPTIONS = "SELECT id AS question_id, cardinality(options) AS n FROM quiz_questions"
+
+
+def _all(*names: str) -> list[dg.AssetDep]:
+    return [dg.AssetDep(n, partition_mapping=ALL) for n in names]
+
+
+def _in(column: str) -> str:
+    """A shard's id range as SQL (bound to [lo, hi])."""
+    return f"{column} >= %s AND {column} < %s"
+
+
+# Types of the columns jobs join on, for reads that may come back empty.
+TYPES: dict[str, pl.DataType] = {
+    c: pl.Int64()
+    for c in ("id", "user_id", "liker_id", "conversation_id", "sender_id", "recipient_id", "post_id")
+} | {"created_at": pl.Datetime("us", "UTC"), "action": pl.String(), "body": pl.String()}
+
+
+def _read(url: str, sql: str, params: list[object] | None = None) -> pl.DataFrame:
+    with database.connection(url) as conn:
+        frame = query_frame(conn, sql, params)
+    return frame.cast({c: t for c, t in TYPES.items() if c in frame.columns})
+
+
+@lru_cache(maxsize=1)
+def _population(url: str, fingerprint: str, as_of: dt.date) -> tuple[pl.DataFrame, object]:
+    """Everyone's scoring features, read once per run (the fingerprint keys the cache)."""
+    del fingerprint
+    return matching.features(
+        _read(url, "SELECT * FROM profiles ORDER BY user_id"),
+        _read(url, "SELECT user_id, subject_id FROM user_interests"),
+        _read(url, "SELECT user_id, question_id, answer FROM quiz_results"),
+        _read(url, N_OPTIONS),
+        as_of,
+    )
+
+
+def _asset(name: str, deps: list, partitions_def=None):
+    extra = (
+        {"partitions_def": partitions_def, "backfill_policy": SINGLE_RUN} if partitions_def else {}
+    )
+    return dg.asset(name=name, group_name="derived", deps=deps, **extra, **table_asset_args(name))  # type: ignore[arg-type]
+
+
+def build_derived(params_at_load: SeedParams) -> list[dg.AssetsDefinition]:
+    shards = shard_partitions(params_at_load)
+
+    def per_shard(
+        context: dg.AssetExecutionContext,
+        name: str,
+        seed_config: SeedConfig,
+        db: PostgresResource,
+        progress: Progress,
+        make,
+    ) -> dg.MaterializeResult:
+        params = seed_config.params()
+        url = db.resolved_url()
+        work: list[Work] = []
+        for key in context.partition_keys:
+            part = partitions.shard_partition(params, key)
+            lo, hi = int(part.lo), int(part.hi)  # type: ignore[arg-type]
+            work.append((part, lambda lo=lo, hi=hi: {name: make(params, url, lo, hi)}))
+        return write_partitions([name], params, db, progress, work)[name]
+
+    def whole(
+        name: str, seed_config: SeedConfig, db: PostgresResource, progress: Progress, make
+    ) -> dg.MaterializeResult:
+        params = seed_config.params()
+        url = db.resolved_url()
+        work: list[Work] = [(partitions.whole_table(), lambda: {name: make(url)})]
+        return write_partitions([name], params, db, progress, work)[name]
+
+    @_asset("quiz_stats", [*_all("quiz_results"), "quiz_questions"])
+    def quiz_stats(
+        seed_config: SeedConfig, database: PostgresResource, progress: dg.ResourceParam[Progress]
+    ) -> dg.MaterializeResult:
+        """Answer distribution per quiz question."""
+        return whole(
+            "quiz_stats",
+            seed_config,
+            database,
+            progress,
+            lambda url: stats.quiz_stats(
+                _read(url, "SELECT question_id, answer FROM quiz_results"), _read(url, N_OPTIONS)
+            ),
+        )
+
+    @_asset("interest_relationships", [*_all("user_interests"), "interest_subjects"])
+    def interest_relationships(
+        seed_config: SeedConfig, database: PostgresResource, progress: dg.ResourceParam[Progress]
+    ) -> dg.MaterializeResult:
+        return whole(
+            "interest_relationships",
+            seed_config,
+            database,
+            progress,
+            lambda url: stats.interest_relationships(
+                _read(url, "SELECT user_id, subject_id FROM user_interests")
+            ),
+        )
+
+    def snapshot(params: SeedParams, url: str, lo: int, hi: int) -> pl.DataFrame:
+        rng = [lo, hi]
+        return users.searchable_users(
+            _read(url, "SELECT * FROM profiles WHERE user_id >= %s AND user_id < %s", rng),
+            _read(
+                url, "SELECT user_id FROM profile_media WHERE user_id >= %s AND user_id < %s", rng
+            ),
+            _read(
+                url,
+                f"SELECT user_id, subject_id FROM user_interests WHERE {_in('user_id')}",
+                rng,
+            ),
+            params.start_date,
+        )
+
+    @_asset("searchable_users", ["profiles", "profile_media", "user_interests"], shards)
+    def searchable_users(
+        context: dg.AssetExecutionContext,
+        seed_config: SeedConfig,
+        database: PostgresResource,
+        progress: dg.ResourceParam[Progress],
+    ) -> dg.MaterializeResult:
+        return per_shard(context, "searchable_users", seed_config, database, progress, snapshot)
+
+    def traits(params: SeedParams, url: str, lo: int, hi: int) -> pl.DataFrame:
+        rng = [lo, hi]
+        days = _read(url, "SELECT count(DISTINCT day) AS n FROM likes")["n"][0]
+        return users.user_traits(
+            _read(url, "SELECT id FROM users WHERE id >= %s AND id < %s", rng),
+            _read(
+                url,
+                "SELECT liker_id, action FROM likes WHERE liker_id >= %s AND liker_id < %s",
+                rng,
+            ),
+            _read(
+                url,
+                "SELECT conversation_id, sender_id, recipient_id, created_at FROM messages "
+                f"WHERE conversation_id IN (SELECT conversation_id FROM messages "
+                f"WHERE {_in('recipient_id')})",
+                rng,
+            ),
+            int(days or 0),
+        )
+
+    @_asset("user_traits", ["users", *_all("likes", "messages")], shards)
+    def user_traits(
+        context: dg.AssetExecutionContext,
+        seed_config: SeedConfig,
+        database: PostgresResource,
+        progress: dg.ResourceParam[Progress],
+    ) -> dg.MaterializeResult:
+        return per_shard(context, "user_traits", seed_config, database, progress, traits)
+
+    def scores(params: SeedParams, url: str, lo: int, hi: int) -> pl.DataFrame:
+        people, feats = _population(url, params.fingerprint(), params.start_date)
+        return matching.match_scores(people, feats, lo, hi, params.run_seed)  # type: ignore[arg-type]
+
+    @_asset("match_scores", _all("profiles", "user_interests", "quiz_results"), shards)
+    def match_scores(
+        context: dg.AssetExecutionContext,
+        seed_config: SeedConfig,
+        database: PostgresResource,
+        progress: dg.ResourceParam[Progress],
+    ) -> dg.MaterializeResult:
+        return per_shard(context, "match_scores", seed_config, database, progress, scores)
+
+    def compat(params: SeedParams, url: str, lo: int, hi: int) -> pl.DataFrame:
+        people, feats = _population(url, params.fingerprint(), params.start_date)
+        pairs = _read(
+            url,
+            "SELECT user_id AS user_a_id, candidate_id AS user_b_id FROM match_scores "
+            f"WHERE {_in('user_id')}",
+            [lo, hi],
+        )
+        return matching.compatibility_rows(people, feats, pairs)  # type: ignore[arg-type]
+
+    @_asset("compatibility", ["match_scores", *_all("quiz_results")], shards)
+    def compatibility(
+        context: dg.AssetExecutionContext,
+        seed_config: SeedConfig,
+        database: PostgresResource,
+        progress: dg.ResourceParam[Progress],
+    ) -> dg.MaterializeResult:
+        return per_shard(context, "compatibility", seed_config, database, progress, compat)
+
+    @_asset(
+        "trending", ["posts", "feed_seen", "interest_subjects"], daily_partitions(params_at_load)
+    )
+    def trending_(
+        context: dg.AssetExecutionContext,
+        seed_config: SeedConfig,
+        database: PostgresResource,
+        progress: dg.ResourceParam[Progress],
+    ) -> dg.MaterializeResult:
+        params = seed_config.params()
+        url = database.resolved_url()
+        subjects = _read(url, "SELECT id, name FROM interest_subjects")
+        work: list[Work] = []
+        for key in context.partition_keys:
+            day = dt.date.fromisoformat(key)
+            work.append(
+                (
+                    partitions.day_partition(day),
+                    lambda day=day: {
+                        "trending": trending.trending(
+                            _read(url, "SELECT id, body FROM posts WHERE day = %s", [day]),
+                            _read(url, "SELECT post_id FROM feed_seen WHERE day = %s", [day]),
+                            subjects,
+                            day,
+                        )
+                    },
+                )
+            )
+        return write_partitions(["trending"], params, database, progress, work)["trending"]
+
+    return [
+        quiz_stats,
+        interest_relationships,
+        searchable_users,
+        user_traits,
+        match_scores,
+        compatibility,
+        trending_,
+    ]
