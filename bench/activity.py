@@ -14,8 +14,8 @@ at exit):
 2. Database B (A deleted first): ``seed up --users N --days 1``, then ``seed extend --days 1``
    (day 2), timed: appending a day on day 1, against appending day D+1 on A in the same
    repetition (the ratio). In the first ``--series-repeat`` repetitions (default 1) the series
-   goes on: ``seed extend --days D-1`` (to day D), ``--days D`` (to day 2D), then ``--days 1``
-   (day 2D+1, timed): the time to append one day at days 1, D, D+1 and 2D.
+   goes on: ``seed extend --days D-2`` (days 3..D), ``--days D`` (to day 2D), then ``--days 1``
+   (day 2D+1, timed): the time to append one day on top of 1, D, D+1 and 2D days.
 
 The manifests of A and B (per activity table and day: row count and digest) are compared on the
 days both hold: seeding D days at once and seeding 1 day then extending must give the same rows.
@@ -268,8 +268,8 @@ def database_b(
                 continue
             appends = {2: runner.extend(home, "append-day2", 1)}
             bulk: dict[int, seedcli.CliRun] = {}
-            if series:
-                bulk[d] = runner.extend(home, f"extend-to-day{d}", d - 1)
+            if series:  # sizes have D >= 4
+                bulk[d] = runner.extend(home, f"extend-to-day{d}", d - 2)
                 bulk[2 * d] = runner.extend(home, f"extend-to-day{2 * d}", d)
                 appends[2 * d + 1] = runner.extend(home, f"append-day{2 * d + 1}", 1)
             with pg.attached_server(pgdata) as url:
@@ -340,7 +340,7 @@ def columns(size: Size) -> list[Column]:
         Column("a2_s", f"day {d + 2} s"),
         Column("d2_s", "day 2 s"),
         Column("ratio", f"day {d + 1}/day 2", ".2f"),
-        Column("to_d_s", f"+{d - 1} d s"),
+        Column("to_d_s", f"+{d - 2} d s"),
         Column("to_2d_s", f"+{d} d s"),
         Column("last_s", f"day {2 * d + 1} s"),
         Column("ratio_last", f"day {2 * d + 1}/day 2", ".2f"),
@@ -458,21 +458,24 @@ def notes(
     if plan.fallback:
         out.append(f"WORKAROUND {plan.fallback}")
     if n_series:
-        per_day = stats.median(
-            (r.bulk[2 * d].seconds - r.appends[2 * d + 1].seconds) / (d - 1)
-            for r in reps
-            if 2 * d in r.bulk
-        )
-        fixed = med["last_s"] - per_day
+        series = [r for r in reps if r.bulk]
+        # wall of `seed extend --days k` = fixed + k × per day, from two extends of one database
+        early = [(r.bulk[d].seconds - r.appends[2].seconds) / (d - 3) for r in series]
+        late = [(r.bulk[2 * d].seconds - r.appends[2 * d + 1].seconds) / (d - 1) for r in series]
+        fixed_early = [r.appends[2].seconds - c for r, c in zip(series, early, strict=True)]
+        fixed_late = [r.appends[2 * d + 1].seconds - c for r, c in zip(series, late, strict=True)]
         out.append(
-            f"series (+{d - 1} d, +{d} d, day {2 * d + 1}: `seed extend --days {d - 1}` to day "
+            f"series (+{d - 2} d, +{d} d, day {2 * d + 1}: `seed extend --days {d - 2}` to day "
             f"{d}, `--days {d}` to day {2 * d}, `--days 1` to day {2 * d + 1} on the 1-day "
             f"database) ran in the first {n_series} of {args.repeat} repetitions "
             f"(--series-repeat {args.series_repeat})"
             + (": its figures are single measurements, not medians." if n_series == 1 else ".")
-            + f" From it, the marginal cost of a day at days {d + 1}..{2 * d} is "
-            f"(+{d} d s − day {2 * d + 1} s)/{d - 1} = {per_day:.2f} s and the fixed cost of a "
-            f"`seed extend` about {fixed:.2f} s."
+            + " Taking a `seed extend --days k` wall as fixed cost + k × cost of a day, the "
+            f"marginal cost of a day is (+{d - 2} d s − day 2 s)/{d - 3} = "
+            f"{stats.median(early):.2f} s at days 3..{d} and (+{d} d s − day {2 * d + 1} s)/"
+            f"{d - 1} = {stats.median(late):.2f} s at days {d + 1}..{2 * d}; the fixed cost of "
+            f"one `seed extend` is then about {stats.median(fixed_early):.2f} s (day 2) and "
+            f"{stats.median(fixed_late):.2f} s (day {2 * d + 1})."
         )
     else:
         out.append("the day-2D+1 series did not run (--series-repeat 0).")

@@ -10,6 +10,7 @@ from pathlib import Path
 from bench.stats import median
 
 COLOURS = {"identity": "#4c72b0", "activity": "#dd8452"}
+CLOSE_DAYS = 3  # appended days this close are labelled side by side
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,18 +49,36 @@ def activity(
         left.plot(days, medians, marker="o", color=colour, label=f"{line.label} (median)")
         for d in days:
             left.scatter([d] * len(line.walls[d]), line.walls[d], color=colour, alpha=0.35, s=14)
-        for d, m in zip(days, medians, strict=True):
+        for j, (d, m) in enumerate(zip(days, medians, strict=True)):
             rows = line.rows.get(d, math.nan)
             text = f"{m:.2f} s" + ("" if math.isnan(rows) else f"\n{rows:,.0f} rows")
+            # neighbouring days (D+1, D+2): labels to the left and right instead of on top
+            before = j > 0 and d - days[j - 1] <= CLOSE_DAYS
+            after = j + 1 < len(days) and days[j + 1] - d <= CLOSE_DAYS
+            offset, align = (
+                ((6, "left") if before else (-6, "right")) if (before or after) else ((0, "center"))
+            )
             left.annotate(
-                text, (d, m), textcoords="offset points", xytext=(0, 8), ha="center", fontsize=7
+                text,
+                (d, m),
+                textcoords="offset points",
+                xytext=(offset, 8),
+                ha=align,
+                fontsize=7,
+                color=colour,
             )
     if reference is not None:
         left.axhline(reference[0], color="grey", linestyle="--", linewidth=1, label=reference[1])
     all_days = sorted({d for line in lines for d in line.walls})
     left.set_xticks(all_days)
+    left.set_xticklabels(  # a day next to the previous one gets its label one line lower
+        [
+            ("\n" if i and d - all_days[i - 1] <= CLOSE_DAYS else "") + str(d)
+            for i, d in enumerate(all_days)
+        ]
+    )
     left.set_ylim(bottom=0)
-    left.margins(y=0.2)
+    left.margins(x=0.08, y=0.2)
     left.set_xlabel("day appended (day 1 = start date)")
     left.set_ylabel("wall s of `seed extend --days 1` (whole CLI process)")
     left.set_title("time to append one day")
@@ -71,7 +90,7 @@ def activity(
     right.barh(names, values, color=[COLOURS.get(groups.get(n, ""), "grey") for n in names])
     right.invert_yaxis()
     right.set_xscale("log")
-    right.set_xlim(right=max(values) * 8)
+    right.set_xlim(left=max(min(values) / 5, 0.5), right=max(values) * 8)
     for y, v in enumerate(values):
         right.annotate(
             f"{v:,.0f}", (v, y), textcoords="offset points", xytext=(4, 0), va="center", fontsize=8

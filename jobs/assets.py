@@ -36,7 +36,15 @@ def _in(column: str) -> str:
 # Types of the columns jobs join on, for reads that may come back empty.
 TYPES: dict[str, pl.DataType] = {
     c: pl.Int64()
-    for c in ("id", "user_id", "liker_id", "conversation_id", "sender_id", "recipient_id", "post_id")
+    for c in (
+        "id",
+        "user_id",
+        "liker_id",
+        "conversation_id",
+        "sender_id",
+        "recipient_id",
+        "post_id",
+    )
 } | {"created_at": pl.Datetime("us", "UTC"), "action": pl.String(), "body": pl.String()}
 
 
@@ -63,7 +71,13 @@ def _asset(name: str, deps: list, partitions_def=None):
     extra = (
         {"partitions_def": partitions_def, "backfill_policy": SINGLE_RUN} if partitions_def else {}
     )
-    return dg.asset(name=name, group_name="derived", deps=deps, **extra, **table_asset_args(name))  # type: ignore[arg-type]
+    return dg.asset(  # the run seed and start date shape the jobs too: seed_params is a parent
+        name=name,
+        group_name="derived",
+        deps=["seed_params", *deps],
+        **extra,
+        **table_asset_args(name),
+    )  # type: ignore[arg-type]
 
 
 def build_derived(params_at_load: SeedParams) -> list[dg.AssetsDefinition]:
