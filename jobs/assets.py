@@ -67,6 +67,19 @@ def _population(url: str, fingerprint: str, as_of: dt.date) -> tuple[pl.DataFram
     )
 
 
+@lru_cache(maxsize=1)
+def _activity(url: str, fingerprint: str) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """Swipe counts per user and every message, read once per run and sliced per shard (one
+    scan each instead of one per shard: neither table is indexed by user)."""
+    del fingerprint
+    days = _read(url, "SELECT count(DISTINCT day) AS n FROM likes")["n"][0]
+    return (
+        _read(url, "SELECT liker_id, action, count(*) AS n FROM likes GROUP BY 1, 2"),
+        _read(url, "SELECT conversation_id, sender_id, recipient_id, created_at FROM messages"),
+        int(days or 0),
+    )
+
+
 def _asset(name: str, deps: list, partitions_def=None):
     extra = (
         {"partitions_def": partitions_def, "backfill_policy": SINGLE_RUN} if partitions_def else {}
@@ -162,23 +175,16 @@ def build_derived(params_at_load: SeedParams) -> list[dg.AssetsDefinition]:
         return per_shard(context, "searchable_users", seed_config, database, progress, snapshot)
 
     def traits(params: SeedParams, url: str, lo: int, hi: int) -> pl.DataFrame:
-        rng = [lo, hi]
-        days = _read(url, "SELECT count(DISTINCT day) AS n FROM likes")["n"][0]
+        swipes, messages, days = _activity(url, params.fingerprint())
+        received = messages.filter(pl.col("recipient_id").is_between(lo, hi - 1))
+        talks = messages.filter(
+            pl.col("conversation_id").is_in(received["conversation_id"].implode())
+        )
         return users.user_traits(
-            _read(url, "SELECT id FROM users WHERE id >= %s AND id < %s", rng),
-            _read(
-                url,
-                "SELECT liker_id, action FROM likes WHERE liker_id >= %s AND liker_id < %s",
-                rng,
-            ),
-            _read(
-                url,
-                "SELECT conversation_id, sender_id, recipient_id, created_at FROM messages "
-                f"WHERE conversation_id IN (SELECT conversation_id FROM messages "
-                f"WHERE {_in('recipient_id')})",
-                rng,
-            ),
-            int(days or 0),
+            pl.DataFrame({"id": range(lo, hi)}, schema={"id": pl.Int64}),
+            swipes.filter(pl.col("liker_id").is_between(lo, hi - 1)),
+            talks,
+            days,
         )
 
     @_asset("user_traits", ["users", *_all("likes", "messages")], shards)
@@ -243,7 +249,12 @@ def build_derived(params_at_load: SeedParams) -> list[dg.AssetsDefinition]:
                     lambda day=day: {
                         "trending": trending.trending(
                             _read(url, "SELECT id, body FROM posts WHERE day = %s", [day]),
-                            _read(url, "SELECT post_id FROM feed_seen WHERE day = %s", [day]),
+                            _read(
+                                url,
+                                "SELECT post_id, count(*) AS views FROM feed_seen "
+                                "WHERE day = %s GROUP BY post_id",
+                                [day],
+                            ),
                             subjects,
                             day,
                         )

@@ -19,7 +19,7 @@ from seed_assets.scoring import Features, compatibility, components
 
 GENDERS = ("male", "female", "nonbinary")
 SEEKING = ("male", "female", "everyone")
-CANDIDATES_SAMPLED = 100
+CANDIDATES_SAMPLED = 50
 TOP = 20
 
 
@@ -126,11 +126,14 @@ def match_scores(
     )
 
 
+def rows_of(people: pl.DataFrame, user_ids: pl.Series) -> np.ndarray:
+    """Positions in ``people`` (sorted by user id) of the given user ids."""
+    return np.searchsorted(people["user_id"].to_numpy(), user_ids.to_numpy()).astype(np.int64)
+
+
 def compatibility_rows(people: pl.DataFrame, feats: Features, pairs: pl.DataFrame) -> pl.DataFrame:
     """Score components for (user_a_id, user_b_id) pairs: the total, the quiz and the traits."""
-    index = dict(zip(people["user_id"].to_list(), range(people.height), strict=True))
-    a = np.array([index[u] for u in pairs["user_a_id"].to_list()], dtype=np.int64)
-    b = np.array([index[u] for u in pairs["user_b_id"].to_list()], dtype=np.int64)
+    a, b = rows_of(people, pairs["user_a_id"]), rows_of(people, pairs["user_b_id"])
     parts = components(feats, a, b)
     return pl.DataFrame(
         {

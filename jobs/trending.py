@@ -9,10 +9,10 @@ TOP_INTERESTS = 10
 
 
 def trending(
-    posts: pl.DataFrame, seen: pl.DataFrame, subjects: pl.DataFrame, day: object
+    posts: pl.DataFrame, views: pl.DataFrame, subjects: pl.DataFrame, day: object
 ) -> pl.DataFrame:
-    """``posts``: id, body; ``seen``: post_id (one row per view); ``subjects``: id, name."""
-    views = seen.group_by("post_id").agg(pl.len().alias("views"))
+    """``posts``: id, body; ``views``: post_id, views (feed impressions that day);
+    ``subjects``: id, name."""
     top_posts = (
         posts.join(views, left_on="id", right_on="post_id", how="inner")
         .sort(["views", "id"], descending=[True, False])

@@ -59,13 +59,14 @@ def user_traits(
 ) -> pl.DataFrame:
     """Like ratio, response rate and activity level from what users did.
 
-    ``users``: id. ``swipes``: liker_id, action. ``messages``: conversation_id, sender_id,
+    ``users``: id. ``swipes``: liker_id, action, n (swipes of that kind). ``messages``:
+    conversation_id, sender_id,
     recipient_id, created_at (every message of the users' conversations). ``days``: how many
     days of activity the inputs cover (for the activity level).
     """
     given = swipes.group_by("liker_id").agg(
-        (pl.col("action") == "LIKE").sum().cast(pl.Int32).alias("likes_given"),
-        (pl.col("action") == "PASS").sum().cast(pl.Int32).alias("passes_given"),
+        pl.col("n").filter(pl.col("action") == "LIKE").sum().cast(pl.Int32).alias("likes_given"),
+        pl.col("n").filter(pl.col("action") == "PASS").sum().cast(pl.Int32).alias("passes_given"),
     )
     ordered = messages.sort("conversation_id", "created_at")
     first = ordered.group_by("conversation_id", maintain_order=True).agg(

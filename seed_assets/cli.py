@@ -128,21 +128,46 @@ def extend(days: str) -> None:
     """
     n_days = _days(days, allow_zero=False)
     url = database.resolve_url()
-    with database.connection(url, autocommit=True) as conn:
-        recorded = runs.last_params(conn)
-        if recorded is None:
-            raise ConfigError("nothing to extend: this database has no successful `seed up`")
-        params, fingerprint = recorded
-        if params.fingerprint() != fingerprint:
-            raise ConfigError(
-                "the recorded run used another SEED_DEV_PASSWORD; set it as it was to extend"
-            )
-        last = runs.last_activity_day(conn)
-    first = last + dt.timedelta(days=1) if last else params.start_date
+    params, start, last = _recorded(url)
+    first = last + dt.timedelta(days=1) if last else start
     # Of the derived tables, only those computed from activity change with new days.
     _seed(
         params, "seed extend", ["activity", "derived"], first, n_days, url=url, exclude=STATIC_JOBS
     )
+
+
+@main.command()
+@click.option("--only", type=str, help="Comma-separated derived tables (default: all of them).")
+@_guarded
+def jobs(only: str | None) -> None:
+    """Recompute the derived tables (the app's jobs) from what is seeded.
+
+    Uses the parameters of the last successful `seed up` recorded in the database.
+    """
+    from seed_assets.schema import DERIVED
+
+    names = {t.name for t in DERIVED}
+    chosen = set(only.split(",")) if only else names
+    if unknown := chosen - names:
+        raise ConfigError(f"unknown derived tables {sorted(unknown)}; choose from {sorted(names)}")
+    url = database.resolve_url()
+    params, first, last = _recorded(url)
+    days = (last - first).days + 1 if last else 0
+    _seed(params, "seed jobs", ["derived"], first, days, url=url, exclude=names - chosen)
+
+
+def _recorded(url: str) -> tuple[SeedParams, dt.date, dt.date | None]:
+    """The last successful `seed up`'s parameters, its start date and the last day seeded."""
+    with database.connection(url, autocommit=True) as conn:
+        recorded = runs.last_params(conn)
+        if recorded is None:
+            raise ConfigError("nothing seeded here: this database has no successful `seed up`")
+        params, fingerprint = recorded
+        if params.fingerprint() != fingerprint:
+            raise ConfigError(
+                "the recorded run used another SEED_DEV_PASSWORD; set it as it was to continue"
+            )
+        return params, params.start_date, runs.last_activity_day(conn)
 
 
 def _days(value: str, *, allow_zero: bool) -> int:

@@ -155,4 +155,4 @@ def test_bad_days_are_refused(days: str, env: dict[str, str], conn: psycopg.Conn
 def test_extend_needs_a_seeded_database(env: dict[str, str], conn: psycopg.Connection) -> None:
     result = run(["extend", "--days", "3"], env)
     assert result.returncode == 2
-    assert "nothing to extend" in result.stderr
+    assert "nothing seeded here" in result.stderr
