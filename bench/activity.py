@@ -195,11 +195,21 @@ class Runner:
     def up(self, home: Path, step: str, days: int, *flags: str) -> seedcli.CliRun:
         users = str(self.size.users)
         return self.cli(
-            home, step, "up", "--users", users, "--days", str(days), "--run-seed", RUN_SEED, *flags
-        )
+            home,
+            step,
+            "up",
+            "--users",
+            users,
+            "--days",
+            str(days),
+            "--run-seed",
+            RUN_SEED,
+            "--skip-jobs",
+            *flags,
+        )  # the derived tier is measured on its own (`python -m bench derived`)
 
     def extend(self, home: Path, step: str, days: int) -> seedcli.CliRun:
-        return self.cli(home, step, "extend", "--days", str(days))
+        return self.cli(home, step, "extend", "--days", str(days), "--skip-jobs")
 
 
 @contextmanager
@@ -538,7 +548,16 @@ def plot(results: Sequence[tuple[Size, Section, list[Rep]]]) -> Path:
 def run(args: argparse.Namespace, console: Console, log_dir: Path) -> list[Section]:
     results = []
     for size in args.workloads:
+        before = machine.source_stamp()
         section, reps = run_size(size, args, console, log_dir)
+        if changed := machine.source_changes(before, machine.source_stamp()):
+            warning = (
+                "WARNING the project's code changed on disk while this workload ran, so its "
+                "repetitions may have measured different code (each `seed` call imports what "
+                f"is on disk when it starts): {', '.join(changed)}."
+            )
+            section.notes.insert(0, warning)
+            console.print(f"[yellow]{warning}[/]", highlight=False)
         results.append((size, section, reps))
     path = plot(results)
     console.print(f"plot: {seedcli.shown(path)}")

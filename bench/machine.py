@@ -75,3 +75,34 @@ def command_line() -> str:
     return (
         f"cd {shlex.quote(str(Path.cwd()))} && {shlex.join([shown, '-m', 'bench', *sys.argv[1:]])}"
     )
+
+
+SOURCE_DIRS = ("seed_assets", "jobs")
+
+
+def source_stamp(dirs: tuple[str, ...] = SOURCE_DIRS) -> dict[str, int]:
+    """Modification time (ns) of every ``*.py`` of the project's code, relative path -> mtime.
+
+    Taken before and after a benchmark to tell whether the code it measured changed under it
+    (each ``seed`` subprocess imports whatever is on disk when it starts).
+    """
+    out: dict[str, int] = {}
+    for name in dirs:
+        for path in sorted((PROJECT / name).rglob("*.py")):
+            try:
+                out[str(path.relative_to(PROJECT))] = path.stat().st_mtime_ns
+            except OSError:
+                continue
+    return out
+
+
+def source_changes(before: dict[str, int], after: dict[str, int]) -> list[str]:
+    """Files added, removed or modified between two :func:`source_stamp` s, with UTC times."""
+    out = []
+    for path in sorted(before.keys() | after.keys()):
+        if path not in after:
+            out.append(f"{path} (removed)")
+        elif before.get(path) != after[path]:
+            when = datetime.fromtimestamp(after[path] / 1e9, UTC)
+            out.append(f"{path} ({'added' if path not in before else 'modified'} {when:%H:%M:%S})")
+    return out

@@ -119,8 +119,9 @@ def up(
 
 @main.command()
 @click.option("--days", type=str, required=True, help="How many days to append.")
+@click.option("--skip-jobs", is_flag=True, help="Do not refresh user_traits and trending.")
 @_guarded
-def extend(days: str) -> None:
+def extend(days: str, skip_jobs: bool) -> None:
     """Append the next --days of activity (and their derived tables) after the last day seeded.
 
     Uses the parameters of the last successful `seed up` recorded in the database, so the new
