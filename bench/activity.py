@@ -46,6 +46,10 @@ RUN_SEED = "bench"
 IDENTITY = [t.name for t in schema.IDENTITY]
 ACTIVITY = [t.name for t in schema.ACTIVITY]
 DERIVED = [t.name for t in schema.DERIVED]
+# Given to every `seed up` and `seed extend`: the derived tier (the app's jobs) is measured on its
+# own (`python -m bench derived`), so these figures are catalog + identity + activity only.
+JOB_FLAGS: tuple[str, ...] = ("--skip-jobs",)
+SKIPS_JOBS = "--skip-jobs" in JOB_FLAGS
 TABLES = [*IDENTITY, *ACTIVITY]
 START = SeedParams(run_seed=RUN_SEED).start_date
 PLOT = Path(__file__).resolve().parent / "plots" / "activity.png"
@@ -124,6 +128,7 @@ class Rep:
     up: seedcli.CliRun
     counts: dict[str, int]  # rows per table after `seed up`
     derived: dict[str, int]  # rows per derived table after `seed up` (not in "rows")
+    derived_after: dict[str, int]  # ... and after the two appends
     appends: dict[int, seedcli.CliRun]  # day number -> the `seed extend --days 1` adding it
     up1: seedcli.CliRun  # `seed up --days 1` of database B
     bulk: dict[int, seedcli.CliRun]  # day reached -> the multi-day `seed extend` reaching it
@@ -204,12 +209,12 @@ class Runner:
             str(days),
             "--run-seed",
             RUN_SEED,
-            "--skip-jobs",
+            *JOB_FLAGS,
             *flags,
-        )  # the derived tier is measured on its own (`python -m bench derived`)
+        )
 
     def extend(self, home: Path, step: str, days: int) -> seedcli.CliRun:
-        return self.cli(home, step, "extend", "--days", str(days), "--skip-jobs")
+        return self.cli(home, step, "extend", "--days", str(days), *JOB_FLAGS)
 
 
 @contextmanager
@@ -239,11 +244,22 @@ def one_rep(runner: Runner, series: bool) -> Rep:
         }
         with pg.attached_server(pgdata) as url:
             after = pg.count_rows(url, ACTIVITY)
+            derived_after = pg.count_rows(url, DERIVED)
             manifest_a = pg.manifest(url, ACTIVITY)
     added = {t: after[t] - counts[t] for t in ACTIVITY}
     up1, b_appends, bulk, manifest_b = database_b(runner, series)
     return Rep(
-        up, counts, derived, appends | b_appends, up1, bulk, added, manifest_a, manifest_b, server
+        up=up,
+        counts=counts,
+        derived=derived,
+        derived_after=derived_after,
+        appends=appends | b_appends,
+        up1=up1,
+        bulk=bulk,
+        added=added,
+        manifest_a=manifest_a,
+        manifest_b=manifest_b,
+        server=server,
     )
 
 
@@ -264,7 +280,7 @@ def database_b(
             try:
                 up1 = runner.up(home, "up-1day", 1, *runner.plan.one_day_flags)
             except CliFailed as exc:
-                if runner.plan.one_day_flags:
+                if runner.plan.one_day_flags or SKIPS_JOBS:
                     raise
                 runner.plan.one_day_flags = ["--skip-jobs"]
                 runner.plan.fallback = (
@@ -304,6 +320,13 @@ def checks(size: Size, rep: Rep, series: bool) -> list[str]:
     }
     if rep.added != want:
         out.append(f"appends added {rep.added} rows but the manifest says {want}")
+    if SKIPS_JOBS:
+        for command, rows in (("up", rep.derived), ("extend", rep.derived_after)):
+            if filled := {t: n for t, n in rows.items() if n}:
+                out.append(
+                    f"`seed {command}` was given --skip-jobs but the derived tables hold rows "
+                    "after it: " + ", ".join(f"{t} {n:,}" for t, n in filled.items())
+                )
     shared = rep.manifest_a.keys() & rep.manifest_b.keys()
     differ = sorted(k for k in shared if rep.manifest_a[k] != rep.manifest_b[k])
     if differ:
@@ -442,18 +465,25 @@ def notes(
     }
     counts = {t: stats.median(r.counts[t] for r in reps) for t in TABLES}
     derived = {t: stats.median(r.derived[t] for r in reps) for t in DERIVED}
+    flags = "".join(f" {f}" for f in JOB_FLAGS)
+    tiers = "catalog + identity + activity" + ("" if SKIPS_JOBS else " + derived tables")
     out = [
-        f"up s is the whole `seed up --users {size.users} --days {d} --run-seed {RUN_SEED}` "
-        "subprocess in a fresh home: interpreter start, imports, initdb and start of its "
-        "embedded PostgreSQL, catalog + identity + activity + derived tables, indexes/FKs/"
-        f"ANALYZE, server shutdown. rows and rows/s count the {len(TABLES)} identity and "
-        "activity tables (catalog and derived tables excluded).",
-        f"day {d + 1} s and day {d + 2} s: `seed extend --days 1` twice on that database; "
-        f"day 2 s: `seed extend --days 1` on a second fresh database seeded with `seed up --days "
-        f"1` (its `seed up` took a median {stats.median(r.up1.seconds for r in reps):.2f} s). "
-        "Every append wall is a whole CLI subprocess too (interpreter, Dagster import, start "
-        "and stop of the server on the existing data, the day's activity and the derived "
-        "tables `seed extend` recomputes), so it includes a fixed cost.",
+        f"up s is the whole `seed up --users {size.users} --days {d} --run-seed {RUN_SEED}"
+        f"{flags}` subprocess in a fresh home: interpreter start, imports, initdb and start of "
+        f"its embedded PostgreSQL, {tiers}, indexes/FKs/ANALYZE, server shutdown. rows and "
+        f"rows/s count the {len(TABLES)} identity and activity tables (catalog excluded)."
+        + (
+            " `--skip-jobs` is given to every `seed up` and `seed extend` (the derived tier is "
+            "benchmarked on its own); the derived tables are counted after each to check it."
+            if SKIPS_JOBS
+            else ""
+        ),
+        f"day {d + 1} s and day {d + 2} s: `seed extend --days 1{flags}` twice on that "
+        f"database; day 2 s: the same on a second fresh database seeded with `seed up --days 1"
+        f"{flags}` (its `seed up` took a median {stats.median(r.up1.seconds for r in reps):.2f}"
+        " s). Every append wall is a whole CLI subprocess too (interpreter, Dagster import, "
+        "start and stop of the server on the existing data, the day's activity and whatever "
+        "derived tables `seed extend` recomputes), so it includes a fixed cost.",
         "activity rows appended (seed_manifest, median): "
         + ", ".join(f"day {day} {day_rows[day]:,.0f}" for day in appended)
         + "; append rows/s: "
@@ -461,8 +491,12 @@ def notes(
         + ".",
         "rows per table after `seed up` (median): "
         + ", ".join(f"{t} {counts[t]:,.0f}" for t in TABLES)
-        + "; derived tables, which `seed up` also computes but are not in rows: "
-        + ", ".join(f"{t} {derived[t]:,.0f}" for t in DERIVED)
+        + (
+            ""
+            if SKIPS_JOBS
+            else "; derived tables, which `seed up` also computes but are not in rows: "
+            + ", ".join(f"{t} {derived[t]:,.0f}" for t in DERIVED)
+        )
         + ".",
     ]
     if plan.fallback:
@@ -501,7 +535,12 @@ def notes(
             f"checks passed in every repetition: the appends added exactly the manifest's rows "
             f"of days {d + 1} and {d + 2}; both databases hold every day from 1 to their last; "
             f"the days the two databases share (1..{d + 2 if n_series else 2}) have identical "
-            "row counts and digests per table; rows per table equal across repetitions."
+            "row counts and digests per table; rows per table equal across repetitions"
+            + (
+                "; the derived tables are empty after `seed up` and after the appends."
+                if SKIPS_JOBS
+                else "."
+            )
         )
     out.append(f"CLI logs (git-ignored): {seedcli.shown(log_dir)}/")
     return out

@@ -73,7 +73,14 @@ def end_to_end(params: SeedParams, log: Path) -> tuple[seedcli.CliRun, dict[str,
         home = Path(tmp).resolve()
         pgdata = home / "seed" / "pgdata"
         try:
-            args = ["up", "--users", str(params.users), "--run-seed", params.run_seed]
+            args = [
+                "up",
+                "--users",
+                str(params.users),
+                "--run-seed",
+                params.run_seed,
+                "--skip-jobs",
+            ]
             run = seedcli.run_cli(args, home, log)
             if run.returncode != 0:
                 raise RuntimeError(f"seed up exited with {run.returncode}; see {log}")

@@ -132,9 +132,8 @@ def extend(days: str, skip_jobs: bool) -> None:
     params, start, last = _recorded(url)
     first = last + dt.timedelta(days=1) if last else start
     # Of the derived tables, only those computed from activity change with new days.
-    _seed(
-        params, "seed extend", ["activity", "derived"], first, n_days, url=url, exclude=STATIC_JOBS
-    )
+    groups = ["activity"] if skip_jobs else ["activity", "derived"]
+    _seed(params, "seed extend", groups, first, n_days, url=url, exclude=STATIC_JOBS)
 
 
 @main.command()

@@ -26,7 +26,7 @@ def query_frame(
     ):
         for block in copy:
             buffer.write(block)
-    if buffer.tell() == 0:
-        return pl.DataFrame(schema=dict(schema or {}))
     buffer.seek(0)
-    return pl.read_csv(buffer, schema_overrides=dict(schema or {}), try_parse_dates=True)
+    frame = pl.read_csv(buffer, schema_overrides=dict(schema or {}), try_parse_dates=True)
+    # With no rows, CSV carries no types: every column reads as text unless ``schema`` says.
+    return frame
