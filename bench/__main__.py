@@ -14,10 +14,12 @@ from pathlib import Path
 
 from rich.console import Console
 
-from bench import activity, identity, machine, report
+from bench import activity, derived, identity, machine, report
 from bench.workload import Workload, positive_int
 
-WORKLOADS: dict[str, Workload] = {w.name: w for w in (identity.WORKLOAD, activity.WORKLOAD)}
+WORKLOADS: dict[str, Workload] = {
+    w.name: w for w in (identity.WORKLOAD, activity.WORKLOAD, derived.WORKLOAD)
+}
 OUT = Path(__file__).resolve().parent / "out"  # git-ignored: logs of the subprocesses
 
 
