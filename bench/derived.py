@@ -97,7 +97,8 @@ def run(args: argparse.Namespace, console: Console, log_dir: Path) -> Section:
         notes=[
             "each time is one whole `seed jobs` subprocess (all seven derived tables) on a "
             "database seeded by `seed up --skip-jobs` in the same repetition (seeding not "
-            "timed); it includes interpreter start, Dagster, and the embedded server's start and stop.",
+            "timed); it includes interpreter start, Dagster, and the embedded server's start "
+            "and stop.",
             f"harness wall time: {time.perf_counter() - started:.0f} s",
         ],
     )
