@@ -156,3 +156,21 @@ def test_extend_needs_a_seeded_database(env: dict[str, str], conn: psycopg.Conne
     result = run(["extend", "--days", "3"], env)
     assert result.returncode == 2
     assert "nothing seeded here" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("flag", "empty"),
+    [
+        ("--skip-jobs", {"match_scores", "compatibility", "user_traits", "quiz_stats", "trending"}),
+        ("--skip-match-scores", {"match_scores", "compatibility"}),
+        ("--skip-compatibility", {"compatibility"}),
+    ],
+)
+def test_job_flags_of_the_original_scripts(
+    flag: str, empty: set[str], env: dict[str, str], conn: psycopg.Connection
+) -> None:
+    result = run(["up", "--users", "200", "--shard-size", "100", "--days", "2", flag], env)
+    assert result.returncode == 0, result.stderr
+    derived = {"match_scores", "compatibility", "user_traits", "quiz_stats", "trending"}
+    for table in derived:
+        assert (row_count(conn, table) == 0) == (table in empty), table

@@ -248,3 +248,20 @@ def test_incremental_equals_full_recompute(db: psycopg.Connection, server_url: s
             )  # fmt: skip
         with database.connection(url, autocommit=True) as conn:
             assert {t: table_digest(conn, t) for t in DERIVED} == full
+
+
+def test_jobs_score_with_the_simulations_own_inputs(db: psycopg.Connection) -> None:
+    """Rebuilt from the tables, the scoring features are exactly those the simulation used, so
+    the compatibility job computes the very scores that drove the likes."""
+    from seed_assets.generators.population import population
+
+    _, feats = matching.features(
+        query_frame(db, "SELECT * FROM profiles ORDER BY user_id"),
+        query_frame(db, "SELECT user_id, subject_id FROM user_interests"),
+        query_frame(db, "SELECT user_id, question_id, answer FROM quiz_results"),
+        query_frame(db, "SELECT id AS question_id, cardinality(options) AS n FROM quiz_questions"),
+        PARAMS.start_date,
+    )
+    simulated = population(PARAMS).features
+    for name in ("age", "intent", "interests", "quiz", "traits", "latitude", "longitude"):
+        assert np.array_equal(getattr(feats, name), getattr(simulated, name)), name
