@@ -44,6 +44,8 @@ TYPES: dict[str, pl.DataType] = {
         "sender_id",
         "recipient_id",
         "post_id",
+        "n",
+        "views",
     )
 } | {"created_at": pl.Datetime("us", "UTC"), "action": pl.String(), "body": pl.String()}
 
