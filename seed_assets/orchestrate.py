@@ -102,7 +102,7 @@ def run_tiers(
     shard-partitioned ones over every shard, then its day-partitioned ones over ``days`` — each
     one run over the whole range. Consecutive unpartitioned steps share one run."""
     defs = build_definitions(params)
-    assets = [a for a in defs.assets if isinstance(a, dg.AssetsDefinition)]
+    assets = [a for a in defs.assets or [] if isinstance(a, dg.AssetsDefinition)]
     timings: list[TableTiming] = []
     waiting: list[dg.AssetKey] = []
 
@@ -177,7 +177,7 @@ def _failure_message(result: dg.ExecuteInProcessResult) -> str:
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data.error:
             error = event.step_failure_data.error
-            while error.cause and "dagster" in error.cls_name.lower():
+            while error.cause and "dagster" in (error.cls_name or "").lower():
                 error = error.cause
             return f"{event.step_key}: {error.message.strip().splitlines()[0]}"
     return "the run failed"

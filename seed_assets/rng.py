@@ -121,7 +121,8 @@ class Rng:
         self._seed_key = text_key(f"run-seed:{seed}")
 
     def stream(self, namespace: str) -> Stream:
-        return Stream(int(mix64(np.uint64(self._seed_key ^ text_key(f"ns:{namespace}")))))
+        key = np.asarray(self._seed_key ^ text_key(f"ns:{namespace}"), dtype=np.uint64)
+        return Stream(int(mix64(key)))
 
     def hex_token(self, namespace: str, *keys: int, length: int = 16) -> str:
         """A stable hexadecimal token (for URLs and salts)."""

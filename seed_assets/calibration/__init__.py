@@ -16,7 +16,7 @@ TRAITS = ("sociability", "selectivity", "engagement")
 def available() -> list[str]:
     return sorted(
         p.name.removesuffix(".toml")
-        for p in resources.files(__package__).iterdir()
+        for p in resources.files(__name__).iterdir()
         if p.name.endswith(".toml")
     )
 
@@ -26,7 +26,7 @@ def load(name: str) -> dict[str, Any]:
     """The parsed profile ``name`` (e.g. ``spec``); an unknown name is a one-line ConfigError."""
     if name not in available():
         raise ConfigError(f"unknown calibration profile {name!r}; choose from {available()}")
-    text = resources.files(__package__).joinpath(f"{name}.toml").read_text(encoding="utf-8")
+    text = resources.files(__name__).joinpath(f"{name}.toml").read_text(encoding="utf-8")
     return tomllib.loads(text)
 
 

@@ -1,5 +1,7 @@
 """The seeded assets: ``seed_params``, the catalog and the identity tier (asset = table)."""
 
+from typing import Any
+
 import dagster as dg
 
 from seed_assets import GENERATOR_VERSION, generators, partitions
@@ -46,7 +48,7 @@ def table_metadata(name: str) -> dict[str, object]:
     return {"dagster/column_schema": dg.TableSchema(columns=columns), "dagster/table_name": name}
 
 
-def table_asset_args(name: str) -> dict[str, object]:
+def table_asset_args(name: str) -> dict[str, Any]:
     """What every table asset declares: code version, kind, description and column schema,
     all derived from the schema."""
     return {
@@ -77,7 +79,7 @@ def catalog_asset(name: str) -> dg.AssetsDefinition:
             name, params, database, progress, [(partitions.whole_table(), make_frame)]
         )
 
-    return _catalog
+    return _catalog  # type: ignore[return-value]  # (pyright cannot see through **kwargs)
 
 
 def identity_asset(name: str, params_at_load: SeedParams) -> dg.AssetsDefinition:
@@ -111,7 +113,7 @@ def identity_asset(name: str, params_at_load: SeedParams) -> dg.AssetsDefinition
             work.append((part, lambda lo=lo, hi=hi: generate(params, lo, hi)))
         return write_table(name, params, database, progress, work)
 
-    return _identity
+    return _identity  # type: ignore[return-value]
 
 
 def build_assets(params: SeedParams) -> list[dg.AssetsDefinition]:

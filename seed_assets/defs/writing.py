@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import dagster as dg
 import polars as pl
@@ -64,7 +65,7 @@ def _result(
     table: str, results: list[WriteResult], seconds: float, generate_s: float, params: SeedParams
 ) -> dg.MaterializeResult:
     rows = sum(r.rows for r in results)
-    metadata: dict[str, object] = {
+    metadata: dict[str, Any] = {
         "rows": dg.MetadataValue.int(rows),
         "partitions": dg.MetadataValue.int(len(results)),
         "seconds": dg.MetadataValue.float(round(seconds, 3)),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -37,7 +38,7 @@ class Budget:
     clock_prefix: F64  # cumulative weekday weights within a week, 8 entries
     start_weekday: int
 
-    def clock(self, day: F64) -> F64:
+    def clock(self, day: NDArray[Any]) -> F64:
         """Activity-clock time at fractional day ``day`` (days since the start date)."""
         whole = np.floor(day)
         dow = (whole.astype(np.int64) + self.start_weekday) % 7

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+from numpy.typing import ArrayLike
 
 from seed_assets import calibration, pools
 from seed_assets.config import SeedParams
@@ -20,7 +21,7 @@ from seed_assets.generators.population import population, since_signup_us
 from seed_assets.rng import Rng, Stream
 
 
-def poisson(stream: Stream, lam: np.ndarray, *keys: np.ndarray, cap: int = 30) -> np.ndarray:
+def poisson(stream: Stream, lam: np.ndarray, *keys: ArrayLike, cap: int = 30) -> np.ndarray:
     """Poisson counts by inversion of a keyed uniform (no stateful sampler)."""
     u = stream.uniform(*keys)
     k = np.zeros(len(lam), dtype=np.int64)
