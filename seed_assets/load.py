@@ -112,11 +112,18 @@ def partition_digest(conn: psycopg.Connection, table_name: str, part: Partition)
     return int(row[0]) if row else 0, digest.hexdigest()
 
 
-def copy_frame(conn: psycopg.Connection, table_name: str, frame: pl.DataFrame) -> str:
-    """Binary-COPY a canonical frame into the table; return the digest of the stream sent."""
+def copy_frame(
+    conn: psycopg.Connection, table_name: str, frame: pl.DataFrame, *, freeze: bool = False
+) -> str:
+    """Binary-COPY a canonical frame into the table; return the digest of the stream sent.
+
+    ``freeze``: the table was created or truncated in this transaction, so its rows can be
+    written frozen and all-visible — autovacuum will find nothing to do on them later.
+    """
     cols = ", ".join(f'"{c}"' for c in frame.columns)
     digest = hashlib.blake2b(digest_size=16)
-    sql = f'COPY "{table_name}" ({cols}) FROM STDIN (FORMAT binary)'
+    options = "FORMAT binary, FREEZE" if freeze else "FORMAT binary"
+    sql = f'COPY "{table_name}" ({cols}) FROM STDIN ({options})'
     with conn.cursor().copy(sql) as copy:  # type: ignore[arg-type]
         for block in binary_copy.encode(frame):
             digest.update(block)
@@ -145,7 +152,8 @@ def _replace_day_partition(
     child = child_table(table_name, part)
     conn.execute(f'DROP TABLE IF EXISTS "{child}"')  # type: ignore[arg-type]
     conn.execute(f'CREATE TABLE "{child}" (LIKE "{table_name}" INCLUDING DEFAULTS)')  # type: ignore[arg-type]
-    digest = copy_frame(conn, child, frame)
+    digest = copy_frame(conn, child, frame, freeze=True)
+    conn.execute(f'ANALYZE "{child}"')  # type: ignore[arg-type]  # now, not by autovacuum later
     conn.execute(
         f'ALTER TABLE "{table_name}" ATTACH PARTITION "{child}" '  # type: ignore[arg-type]
         f"FOR VALUES FROM ('{part.lo}') TO ('{part.hi}')"
@@ -162,7 +170,9 @@ def _fill_day_partition(
         f"FOR VALUES FROM ('{part.lo}') TO ('{part.hi}')"
     )
     conn.execute(f'TRUNCATE "{child}"')  # type: ignore[arg-type]
-    return copy_frame(conn, child, frame)
+    digest = copy_frame(conn, child, frame, freeze=True)
+    conn.execute(f'ANALYZE "{child}"')  # type: ignore[arg-type]  # now, not by autovacuum later
+    return digest
 
 
 def write_partition(
