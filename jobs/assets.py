@@ -105,182 +105,137 @@ def _asset(
     )
 
 
-def build_derived(params_at_load: SeedParams) -> list[dg.AssetsDefinition]:
-    shards = shard_partitions(params_at_load)
+# A job reads its inputs and returns the table's rows: for the whole table, or for a shard.
+WholeJob = Callable[[str], pl.DataFrame]
+ShardJob = Callable[[SeedParams, str, int, int], pl.DataFrame]
 
-    def per_shard(
-        context: dg.AssetExecutionContext,
-        name: str,
-        seed_config: SeedConfig,
-        db: PostgresResource,
-        progress: Progress,
-        make,
+
+def _whole_asset(name: str, deps: list[Any], job: WholeJob) -> dg.AssetsDefinition:
+    @_asset(name, deps)
+    def _derived(
+        seed_config: SeedConfig, database: PostgresResource, progress: dg.ResourceParam[Progress]
     ) -> dg.MaterializeResult:
-        params = seed_config.params()
-        url = db.resolved_url()
+        params, url = seed_config.params(), database.resolved_url()
+        work: list[Work] = [(partitions.whole_table(), lambda: {name: job(url)})]
+        return write_partitions([name], params, database, progress, work)[name]
+
+    return _derived
+
+
+def _shard_asset(
+    name: str, deps: list[Any], shards: dg.PartitionsDefinition, job: ShardJob
+) -> dg.AssetsDefinition:
+    @_asset(name, deps, shards)
+    def _derived(
+        context: dg.AssetExecutionContext,
+        seed_config: SeedConfig,
+        database: PostgresResource,
+        progress: dg.ResourceParam[Progress],
+    ) -> dg.MaterializeResult:
+        params, url = seed_config.params(), database.resolved_url()
         work: list[Work] = []
         for key in context.partition_keys:
             part = partitions.shard_partition(params, key)
             lo, hi = int(part.lo), int(part.hi)  # type: ignore[arg-type]
-            work.append((part, lambda lo=lo, hi=hi: {name: make(params, url, lo, hi)}))
-        return write_partitions([name], params, db, progress, work)[name]
+            work.append((part, lambda lo=lo, hi=hi: {name: job(params, url, lo, hi)}))
+        return write_partitions([name], params, database, progress, work)[name]
 
-    def whole(
-        name: str, seed_config: SeedConfig, db: PostgresResource, progress: Progress, make
-    ) -> dg.MaterializeResult:
-        params = seed_config.params()
-        url = db.resolved_url()
-        work: list[Work] = [(partitions.whole_table(), lambda: {name: make(url)})]
-        return write_partitions([name], params, db, progress, work)[name]
+    return _derived
 
-    @_asset("quiz_stats", [*_all("quiz_results"), "quiz_questions"])
-    def quiz_stats(
-        seed_config: SeedConfig, database: PostgresResource, progress: dg.ResourceParam[Progress]
-    ) -> dg.MaterializeResult:
-        """Answer distribution per quiz question."""
-        return whole(
-            "quiz_stats",
-            seed_config,
-            database,
-            progress,
-            lambda url: stats.quiz_stats(
-                _read(url, "SELECT question_id, answer FROM quiz_results"), _read(url, N_OPTIONS)
-            ),
-        )
 
-    @_asset("interest_relationships", [*_all("user_interests"), "interest_subjects"])
-    def interest_relationships(
-        seed_config: SeedConfig, database: PostgresResource, progress: dg.ResourceParam[Progress]
-    ) -> dg.MaterializeResult:
-        return whole(
-            "interest_relationships",
-            seed_config,
-            database,
-            progress,
-            lambda url: stats.interest_relationships(
-                _read(url, "SELECT user_id, subject_id FROM user_interests")
-            ),
-        )
+def _quiz_stats(url: str) -> pl.DataFrame:
+    answers = _read(url, "SELECT question_id, answer FROM quiz_results")
+    return stats.quiz_stats(answers, _read(url, N_OPTIONS))
 
-    def snapshot(params: SeedParams, url: str, lo: int, hi: int) -> pl.DataFrame:
-        rng = [lo, hi]
-        return users.searchable_users(
-            _read(url, "SELECT * FROM profiles WHERE user_id >= %s AND user_id < %s", rng),
-            _read(
-                url, "SELECT user_id FROM profile_media WHERE user_id >= %s AND user_id < %s", rng
-            ),
-            _read(
-                url,
-                f"SELECT user_id, subject_id FROM user_interests WHERE {_in('user_id')}",
-                rng,
-            ),
-            params.start_date,
-        )
 
-    @_asset("searchable_users", ["profiles", "profile_media", "user_interests"], shards)
-    def searchable_users(
-        context: dg.AssetExecutionContext,
-        seed_config: SeedConfig,
-        database: PostgresResource,
-        progress: dg.ResourceParam[Progress],
-    ) -> dg.MaterializeResult:
-        return per_shard(context, "searchable_users", seed_config, database, progress, snapshot)
-
-    def traits(params: SeedParams, url: str, lo: int, hi: int) -> pl.DataFrame:
-        swipes, messages, days = _activity(url, params.fingerprint())
-        received = messages.filter(pl.col("recipient_id").is_between(lo, hi - 1))
-        talks = messages.filter(
-            pl.col("conversation_id").is_in(received["conversation_id"].implode())
-        )
-        return users.user_traits(
-            pl.DataFrame({"id": range(lo, hi)}, schema={"id": pl.Int64}),
-            swipes.filter(pl.col("liker_id").is_between(lo, hi - 1)),
-            talks,
-            days,
-        )
-
-    @_asset("user_traits", ["users", *_all("likes", "messages")], shards)
-    def user_traits(
-        context: dg.AssetExecutionContext,
-        seed_config: SeedConfig,
-        database: PostgresResource,
-        progress: dg.ResourceParam[Progress],
-    ) -> dg.MaterializeResult:
-        return per_shard(context, "user_traits", seed_config, database, progress, traits)
-
-    def scores(params: SeedParams, url: str, lo: int, hi: int) -> pl.DataFrame:
-        people, feats = _population(url, params.fingerprint(), params.start_date)
-        return matching.match_scores(people, feats, lo, hi, params.run_seed)  # type: ignore[arg-type]
-
-    @_asset("match_scores", _all("profiles", "user_interests", "quiz_results"), shards)
-    def match_scores(
-        context: dg.AssetExecutionContext,
-        seed_config: SeedConfig,
-        database: PostgresResource,
-        progress: dg.ResourceParam[Progress],
-    ) -> dg.MaterializeResult:
-        return per_shard(context, "match_scores", seed_config, database, progress, scores)
-
-    def compat(params: SeedParams, url: str, lo: int, hi: int) -> pl.DataFrame:
-        people, feats = _population(url, params.fingerprint(), params.start_date)
-        pairs = _read(
-            url,
-            "SELECT user_id AS user_a_id, candidate_id AS user_b_id FROM match_scores "
-            f"WHERE {_in('user_id')}",
-            [lo, hi],
-        )
-        return matching.compatibility_rows(people, feats, pairs)  # type: ignore[arg-type]
-
-    @_asset("compatibility", ["match_scores", *_all("quiz_results")], shards)
-    def compatibility(
-        context: dg.AssetExecutionContext,
-        seed_config: SeedConfig,
-        database: PostgresResource,
-        progress: dg.ResourceParam[Progress],
-    ) -> dg.MaterializeResult:
-        return per_shard(context, "compatibility", seed_config, database, progress, compat)
-
-    @_asset(
-        "trending", ["posts", "feed_seen", "interest_subjects"], daily_partitions(params_at_load)
+def _interest_relationships(url: str) -> pl.DataFrame:
+    return stats.interest_relationships(
+        _read(url, "SELECT user_id, subject_id FROM user_interests")
     )
-    def trending_(
+
+
+def _snapshot(params: SeedParams, url: str, lo: int, hi: int) -> pl.DataFrame:
+    rng = [lo, hi]
+    return users.searchable_users(
+        _read(url, f"SELECT * FROM profiles WHERE {_in('user_id')}", rng),
+        _read(url, f"SELECT user_id FROM profile_media WHERE {_in('user_id')}", rng),
+        _read(url, f"SELECT user_id, subject_id FROM user_interests WHERE {_in('user_id')}", rng),
+        params.start_date,
+    )
+
+
+def _traits(params: SeedParams, url: str, lo: int, hi: int) -> pl.DataFrame:
+    swipes, messages, days = _activity(url, params.fingerprint())
+    received = messages.filter(pl.col("recipient_id").is_between(lo, hi - 1))
+    talks = messages.filter(pl.col("conversation_id").is_in(received["conversation_id"].implode()))
+    return users.user_traits(
+        pl.DataFrame({"id": range(lo, hi)}, schema={"id": pl.Int64}),
+        swipes.filter(pl.col("liker_id").is_between(lo, hi - 1)),
+        talks,
+        days,
+    )
+
+
+def _scores(params: SeedParams, url: str, lo: int, hi: int) -> pl.DataFrame:
+    people, feats = _population(url, params.fingerprint(), params.start_date)
+    return matching.match_scores(people, feats, lo, hi, params.run_seed)  # type: ignore[arg-type]
+
+
+def _compatibility(params: SeedParams, url: str, lo: int, hi: int) -> pl.DataFrame:
+    people, feats = _population(url, params.fingerprint(), params.start_date)
+    pairs = _read(
+        url,
+        "SELECT user_id AS user_a_id, candidate_id AS user_b_id FROM match_scores "
+        f"WHERE {_in('user_id')}",
+        [lo, hi],
+    )
+    return matching.compatibility_rows(people, feats, pairs)  # type: ignore[arg-type]
+
+
+def _trending_day(url: str, subjects: pl.DataFrame, day: dt.date) -> dict[str, pl.DataFrame]:
+    posts = _read(url, "SELECT id, body FROM posts WHERE day = %s", [day])
+    views = _read(
+        url, "SELECT post_id, count(*) AS views FROM feed_seen WHERE day = %s GROUP BY 1", [day]
+    )
+    return {"trending": trending.trending(posts, views, subjects, day)}
+
+
+def _trending_asset(days: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    @_asset("trending", ["posts", "feed_seen", "interest_subjects"], days)
+    def _derived(
         context: dg.AssetExecutionContext,
         seed_config: SeedConfig,
         database: PostgresResource,
         progress: dg.ResourceParam[Progress],
     ) -> dg.MaterializeResult:
-        params = seed_config.params()
-        url = database.resolved_url()
+        params, url = seed_config.params(), database.resolved_url()
         subjects = _read(url, "SELECT id, name FROM interest_subjects")
-        work: list[Work] = []
-        for key in context.partition_keys:
-            day = dt.date.fromisoformat(key)
-            work.append(
-                (
-                    partitions.day_partition(day),
-                    lambda day=day: {
-                        "trending": trending.trending(
-                            _read(url, "SELECT id, body FROM posts WHERE day = %s", [day]),
-                            _read(
-                                url,
-                                "SELECT post_id, count(*) AS views FROM feed_seen "
-                                "WHERE day = %s GROUP BY post_id",
-                                [day],
-                            ),
-                            subjects,
-                            day,
-                        )
-                    },
-                )
-            )
+        work: list[Work] = [
+            (partitions.day_partition(d), lambda d=d: _trending_day(url, subjects, d))
+            for d in map(dt.date.fromisoformat, context.partition_keys)
+        ]
         return write_partitions(["trending"], params, database, progress, work)["trending"]
 
+    return _derived
+
+
+def build_derived(params_at_load: SeedParams) -> list[dg.AssetsDefinition]:
+    shards = shard_partitions(params_at_load)
+    profile_inputs = ["profiles", "profile_media", "user_interests"]
     return [
-        quiz_stats,
-        interest_relationships,
-        searchable_users,
-        user_traits,
-        match_scores,
-        compatibility,
-        trending_,
+        _whole_asset("quiz_stats", [*_all("quiz_results"), "quiz_questions"], _quiz_stats),
+        _whole_asset(
+            "interest_relationships",
+            [*_all("user_interests"), "interest_subjects"],
+            _interest_relationships,
+        ),
+        _shard_asset("searchable_users", profile_inputs, shards, _snapshot),
+        _shard_asset("user_traits", ["users", *_all("likes", "messages")], shards, _traits),
+        _shard_asset(
+            "match_scores", _all("profiles", "user_interests", "quiz_results"), shards, _scores
+        ),
+        _shard_asset(
+            "compatibility", ["match_scores", *_all("quiz_results")], shards, _compatibility
+        ),
+        _trending_asset(daily_partitions(params_at_load)),
     ]
