@@ -27,23 +27,20 @@ class Workload:
     run: Callable[[argparse.Namespace, Console, Path], Section | Sequence[Section]]
 
 
-def positive_int(text: str) -> int:
-    """argparse type: a whole number >= 1 (underscores and commas allowed)."""
+def _whole_number(text: str, minimum: int) -> int:
+    """argparse type: a whole number >= ``minimum`` (underscores and commas allowed)."""
     try:
         value = int(text.replace(",", ""))
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
     return value
+
+
+def positive_int(text: str) -> int:
+    return _whole_number(text, 1)
 
 
 def non_negative_int(text: str) -> int:
-    """argparse type: a whole number >= 0 (underscores and commas allowed)."""
-    try:
-        value = int(text.replace(",", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be at least 0, got {value}")
-    return value
+    return _whole_number(text, 0)
