@@ -1,4 +1,4 @@
-"""The `seed` command: the seed graph in-process, on an embedded PostgreSQL or DATABASE_URL."""
+"""`seed up`, `seed extend`, `seed jobs`, `seed ui`: the seed graph in-process, through Dagster."""
 
 from __future__ import annotations
 
@@ -8,78 +8,24 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from functools import wraps
 from typing import Any
 
 import click
 from rich.console import Console
 
-from seed_assets import GENERATOR_VERSION, database, ddl, runs
-from seed_assets.config import ENV, ConfigError, SeedParams, parse_int
+from seed_assets import database, ddl, runs
+from seed_assets.cli.common import (
+    STATIC_JOBS,
+    err,
+    guarded,
+    import_dagster,
+    main,
+    parse_days,
+    seed_params,
+)
+from seed_assets.config import ConfigError, SeedParams
 from seed_assets.report import RichProgress, timings_table
-
-# Exit codes: distinct per kind of refusal, so scripts can tell them apart.
-EXIT_CONFIG = 2
-EXIT_DATABASE = 3
-EXIT_RUN = 4
-MAX_DAYS = 3650
-STATIC_JOBS = {
-    "match_scores",
-    "compatibility",
-    "searchable_users",
-    "quiz_stats",
-    "interest_relationships",
-}
-
-err = Console(stderr=True)
-
-
-def _fail(code: int, message: str) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    sys.exit(code)
-
-
-def _guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn known errors into one redacted line and a distinct exit code."""
-
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from seed_assets.orchestrate import RunFailed
-
-        try:
-            return fn(*args, **kwargs)
-        except ConfigError as exc:
-            _fail(EXIT_CONFIG, str(exc))
-        except database.DatabaseError as exc:
-            _fail(EXIT_DATABASE, database.redact(str(exc), os.environ.get("DATABASE_URL")))
-        except RunFailed as exc:
-            _fail(EXIT_RUN, database.redact(str(exc), os.environ.get("DATABASE_URL")))
-
-    return wrapper
-
-
-def _params(**options: Any) -> SeedParams:
-    """Options override the SEED_* environment, which overrides the defaults."""
-    base = SeedParams.from_env().public_dict()
-    merged = {**base, **{k: v for k, v in options.items() if v is not None}}
-    merged["dev_password"] = os.environ.get(ENV["dev_password"]) or None
-    return SeedParams.from_strings(merged)
-
-
-def _import_dagster() -> None:
-    import seed_assets.orchestrate  # noqa: F401 - dagster takes seconds to import
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(GENERATOR_VERSION, prog_name="seed-assets (generator version)")
-def main() -> None:
-    """Deterministic synthetic data for a dating/social app, seeded into PostgreSQL.
-
-    The target database is DATABASE_URL, or else an embedded PostgreSQL kept in ./.seed
-    (SEED_HOME). Every option can also be given as a SEED_* environment variable.
-    """
 
 
 @main.command()
@@ -93,7 +39,7 @@ def main() -> None:
 @click.option("--skip-jobs", is_flag=True, help="Do not compute the derived tables.")
 @click.option("--skip-match-scores", is_flag=True, help="Derived tables without match_scores.")
 @click.option("--skip-compatibility", is_flag=True, help="Derived tables without compatibility.")
-@_guarded
+@guarded
 def up(
     days: str,
     skip_activity: bool,
@@ -108,8 +54,8 @@ def up(
     loaded bare and indexes and foreign keys are built once at the end. The development password
     every user gets is SEED_DEV_PASSWORD (default password123).
     """
-    params = _params(**options)
-    n_days = 0 if skip_activity else _days(days, allow_zero=True)
+    params = seed_params(**options)
+    n_days = 0 if skip_activity else parse_days(days, allow_zero=True)
     groups = ["params", "catalog", "identity"] + (["activity"] if n_days else [])
     groups += [] if skip_jobs else ["derived"]
     exclude = {"match_scores", "compatibility"} if skip_match_scores else set()
@@ -120,14 +66,14 @@ def up(
 @main.command()
 @click.option("--days", type=str, required=True, help="How many days to append.")
 @click.option("--skip-jobs", is_flag=True, help="Do not refresh user_traits and trending.")
-@_guarded
+@guarded
 def extend(days: str, skip_jobs: bool) -> None:
     """Append the next --days of activity (and their derived tables) after the last day seeded.
 
     Uses the parameters of the last successful `seed up` recorded in the database, so the new
     days continue the same simulation; earlier days are not touched.
     """
-    n_days = _days(days, allow_zero=False)
+    n_days = parse_days(days, allow_zero=False)
     url = database.resolve_url()
     params, start, last = _recorded(url)
     first = last + dt.timedelta(days=1) if last else start
@@ -138,7 +84,7 @@ def extend(days: str, skip_jobs: bool) -> None:
 
 @main.command()
 @click.option("--only", type=str, help="Comma-separated derived tables (default: all of them).")
-@_guarded
+@guarded
 def jobs(only: str | None) -> None:
     """Recompute the derived tables (the app's jobs) from what is seeded.
 
@@ -170,13 +116,6 @@ def _recorded(url: str) -> tuple[SeedParams, dt.date, dt.date | None]:
         return params, params.start_date, runs.last_activity_day(conn)
 
 
-def _days(value: str, *, allow_zero: bool) -> int:
-    n = parse_int("days", value)
-    if not (0 if allow_zero else 1) <= n <= MAX_DAYS:
-        raise ConfigError(f"days must be between {0 if allow_zero else 1} and {MAX_DAYS}, got {n}")
-    return n
-
-
 def _seed(
     params: SeedParams,
     command: str,
@@ -192,7 +131,7 @@ def _seed(
         params = params.replace(end_date=last_day + dt.timedelta(days=1))  # partitions exist
     # Importing Dagster takes seconds: do it while the database starts.
     background = ThreadPoolExecutor(max_workers=1)
-    imported = background.submit(_import_dagster)
+    imported = background.submit(import_dagster)
     url = url or database.resolve_url()
     with database.connection(url, autocommit=True) as conn:
         bulk = ddl.is_empty(conn)
@@ -234,7 +173,7 @@ def _seed(
 
 @main.command()
 @click.option("--port", default=3000, show_default=True, help="Port for the web UI.")
-@_guarded
+@guarded
 def ui(port: int) -> None:
     """Start the Dagster UI (webserver and daemon) on the same database and instance."""
     from seed_assets import orchestrate

@@ -1,0 +1,83 @@
+"""What every `seed` command shares: the click group, exit codes, one-line errors, options."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import click
+from rich.console import Console
+
+from seed_assets import GENERATOR_VERSION, database
+from seed_assets.config import ENV, ConfigError, SeedParams, parse_int
+
+# Exit codes: distinct per kind of refusal, so scripts can tell them apart.
+EXIT_CONFIG = 2
+EXIT_DATABASE = 3
+EXIT_RUN = 4
+MAX_DAYS = 3650
+STATIC_JOBS = {
+    "match_scores",
+    "compatibility",
+    "searchable_users",
+    "quiz_stats",
+    "interest_relationships",
+}
+
+err = Console(stderr=True)
+
+
+def fail(code: int, message: str) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    sys.exit(code)
+
+
+def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn known errors into one redacted line and a distinct exit code."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from seed_assets.orchestrate import RunFailed
+
+        try:
+            return fn(*args, **kwargs)
+        except ConfigError as exc:
+            fail(EXIT_CONFIG, str(exc))
+        except database.DatabaseError as exc:
+            fail(EXIT_DATABASE, database.redact(str(exc), os.environ.get("DATABASE_URL")))
+        except RunFailed as exc:
+            fail(EXIT_RUN, database.redact(str(exc), os.environ.get("DATABASE_URL")))
+
+    return wrapper
+
+
+def seed_params(**options: Any) -> SeedParams:
+    """Options override the SEED_* environment, which overrides the defaults."""
+    base = SeedParams.from_env().public_dict()
+    merged = {**base, **{k: v for k, v in options.items() if v is not None}}
+    merged["dev_password"] = os.environ.get(ENV["dev_password"]) or None
+    return SeedParams.from_strings(merged)
+
+
+def import_dagster() -> None:
+    import seed_assets.orchestrate  # noqa: F401 - dagster takes seconds to import
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(GENERATOR_VERSION, prog_name="seed-assets (generator version)")
+def main() -> None:
+    """Deterministic synthetic data for a dating/social app, seeded into PostgreSQL.
+
+    The target database is DATABASE_URL, or else an embedded PostgreSQL kept in ./.seed
+    (SEED_HOME). Every option can also be given as a SEED_* environment variable.
+    """
+
+
+def parse_days(value: str, *, allow_zero: bool) -> int:
+    n = parse_int("days", value)
+    if not (0 if allow_zero else 1) <= n <= MAX_DAYS:
+        raise ConfigError(f"days must be between {0 if allow_zero else 1} and {MAX_DAYS}, got {n}")
+    return n
