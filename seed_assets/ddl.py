@@ -41,7 +41,8 @@ def _existing_constraints(conn: psycopg.Connection) -> set[str]:
 
 def is_empty(conn: psycopg.Connection) -> bool:
     """True when no seeded table exists or holds a row (a first, bulk load is safe)."""
-    present = existing_tables(conn) & {t.name for t in metadata.sorted_tables}
+    bookkeeping = {"seed_marker", "seed_runs"}  # written before the first partition
+    present = existing_tables(conn) & {t.name for t in metadata.sorted_tables} - bookkeeping
     for name in present:
         exists = f'SELECT EXISTS (SELECT 1 FROM "{name}")'
         if conn.execute(exists).fetchone() == (True,):  # type: ignore[arg-type]
@@ -53,15 +54,18 @@ def ensure_schema(conn: psycopg.Connection, *, bare: bool = False) -> list[str]:
     """Create missing tables, then (unless ``bare``) indexes and foreign keys; return the DDL."""
     tables = existing_tables(conn)
     statements = [
-        _sql(CreateTable(table, include_foreign_key_constraints=[], if_not_exists=True))
-        for table in metadata.sorted_tables
-        if table.name not in tables
+        create_table_sql(table) for table in metadata.sorted_tables if table.name not in tables
     ]
     if not bare:
         statements += index_statements() + foreign_key_statements(conn)
     for statement in statements:
         conn.execute(statement)  # type: ignore[arg-type]
     return statements
+
+
+def create_table_sql(table: sa.Table) -> str:
+    """CREATE TABLE IF NOT EXISTS, without foreign keys (they are added separately)."""
+    return _sql(CreateTable(table, include_foreign_key_constraints=[], if_not_exists=True))
 
 
 def index_statements() -> list[str]:

@@ -350,6 +350,20 @@ seed_manifest = sa.Table(
     comment="One row per (table, partition) written: what is there and where it came from.",
 )
 
+seed_marker = sa.Table(
+    "seed_marker",
+    metadata,
+    sa.Column("id", sa.SmallInteger, sa.CheckConstraint("id = 1"), primary_key=True),
+    sa.Column("install_id", sa.Text, nullable=False, comment="random id of this installation"),
+    sa.Column("environment", sa.Text, nullable=False, comment="development, staging, test, ..."),
+    sa.Column("tool_version", sa.Text, nullable=False, comment="seed-assets and generator version"),
+    sa.Column("schema_fingerprint", sa.Text, nullable=False, comment="digest of the DDL"),
+    sa.Column("created_at", TZ, nullable=False, server_default=sa.func.now()),
+    info={"tier": "ops", "grain": "none"},
+    comment="One row: this database was set up by seed-assets for a non-production use. "
+    "Destructive commands refuse to run without it.",
+)
+
 CATALOG = (interest_subjects, quiz_questions)
 IDENTITY = (users, profiles, profile_media, user_interests, interest_dirty, quiz_results)
 ACTIVITY = (posts, likes, matches, conversations, messages, feed_seen)
@@ -362,7 +376,7 @@ DERIVED = (
     quiz_stats,
     trending,
 )
-OPS = (seed_runs, seed_manifest)
+OPS = (seed_runs, seed_manifest, seed_marker)
 
 
 def table(name: str) -> sa.Table:

@@ -11,13 +11,15 @@ from typing import Any
 import click
 from rich.console import Console
 
-from seed_assets import GENERATOR_VERSION, database
+from seed_assets import GENERATOR_VERSION, database, guard
 from seed_assets.config import ENV, ConfigError, SeedParams, parse_int
 
 # Exit codes: distinct per kind of refusal, so scripts can tell them apart.
 EXIT_CONFIG = 2
 EXIT_DATABASE = 3
 EXIT_RUN = 4
+EXIT_GUARD = 5  # the guard refused: not our database, production, or not confirmed
+EXIT_GAPS = 6  # `seed audit` found gaps
 MAX_DAYS = 3650
 STATIC_JOBS = {
     "match_scores",
@@ -48,6 +50,8 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
             fail(EXIT_CONFIG, str(exc))
         except database.DatabaseError as exc:
             fail(EXIT_DATABASE, database.redact(str(exc), os.environ.get("DATABASE_URL")))
+        except guard.Refused as exc:
+            fail(EXIT_GUARD, database.redact(str(exc), os.environ.get("DATABASE_URL")))
         except RunFailed as exc:
             fail(EXIT_RUN, database.redact(str(exc), os.environ.get("DATABASE_URL")))
 

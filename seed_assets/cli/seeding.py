@@ -14,7 +14,7 @@ from typing import Any
 import click
 from rich.console import Console
 
-from seed_assets import database, ddl, runs
+from seed_assets import database, ddl, guard, runs
 from seed_assets.cli.common import (
     STATIC_JOBS,
     err,
@@ -133,7 +133,9 @@ def _seed(
     background = ThreadPoolExecutor(max_workers=1)
     imported = background.submit(import_dagster)
     url = url or database.resolve_url()
+    guard.check_host(url)  # before connecting anywhere
     with database.connection(url, autocommit=True) as conn:
+        guard.ensure_writable(conn, url, command)  # an empty database gets the marker here
         bulk = ddl.is_empty(conn)
         ddl.ensure_schema(conn, bare=bulk)
         run_id = f"cli-{uuid.uuid4()}"

@@ -10,7 +10,7 @@ from typing import Any
 import dagster as dg
 import polars as pl
 
-from seed_assets import GENERATOR_VERSION, database, ddl
+from seed_assets import GENERATOR_VERSION, database, ddl, guard
 from seed_assets.config import SeedParams
 from seed_assets.defs.resources import PostgresResource
 from seed_assets.load import Partition, Provenance, WriteResult, pipelined_writer
@@ -39,6 +39,7 @@ def write_partitions(
     started = time.perf_counter()
     url = db.resolved_url()
     with database.connection(url, autocommit=True) as conn:
+        guard.ensure_writable(conn, url, f"writing {', '.join(tables)}")
         ddl.ensure_schema(conn, bare=db.bulk_load)
     for table in tables:
         progress.start(table, len(items))

@@ -1,0 +1,157 @@
+"""The guard: nothing destructive touches a database that seed-assets did not set up.
+
+A database is ours when it holds the one-row ``seed_marker`` table (written by ``seed init``, or
+implicitly by the first write into an empty database). Every write path calls
+:func:`ensure_writable` first; it refuses, before anything is written, when
+
+- the host is neither local (a Unix socket, ``localhost``, ``127.0.0.1``, ``::1``) nor listed in
+  ``SEED_ALLOWED_HOSTS`` (comma-separated host names);
+- the marker, or ``SEED_ENVIRONMENT``, names a production environment;
+- the database holds tables but no marker (someone else's database).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import re
+import uuid
+from importlib import metadata as importlib_metadata
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+
+from seed_assets import GENERATOR_VERSION
+
+ENVIRONMENT_ENV = "SEED_ENVIRONMENT"
+ALLOWED_HOSTS_ENV = "SEED_ALLOWED_HOSTS"
+DEFAULT_ENVIRONMENT = "development"
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", ""}
+_PRODUCTION = re.compile(r"^(prod|production|prd|live)([-_.: ].*)?$", re.IGNORECASE)
+_ENVIRONMENT = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,39}$")
+
+
+class Refused(RuntimeError):
+    """The guard refused a write; the message is one line naming the reason and the way out."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Marker:
+    install_id: str
+    environment: str
+    tool_version: str
+    schema_fingerprint: str
+
+
+def tool_version() -> str:
+    try:
+        package = importlib_metadata.version("seed-assets")
+    except importlib_metadata.PackageNotFoundError:
+        package = "unknown"
+    return f"seed-assets {package}, generator {GENERATOR_VERSION}"
+
+
+def schema_fingerprint() -> str:
+    """A digest of the DDL of every table: it changes when the schema does."""
+    from seed_assets import ddl
+    from seed_assets.schema import metadata
+
+    statements = [ddl.create_table_sql(t) for t in metadata.sorted_tables] + ddl.index_statements()
+    return hashlib.blake2b("\n".join(statements).encode(), digest_size=12).hexdigest()
+
+
+def is_production(environment: str) -> bool:
+    return bool(_PRODUCTION.match(environment.strip()))
+
+
+def hosts(url: str) -> list[str]:
+    """The host names of a URL (a Unix socket directory counts as local)."""
+    raw = conninfo_to_dict(url).get("host") or ""
+    return [h for h in str(raw).split(",")] or [""]
+
+
+def check_host(url: str) -> None:
+    allowed = {h.strip() for h in os.environ.get(ALLOWED_HOSTS_ENV, "").split(",") if h.strip()}
+    for host in hosts(url):
+        if host.startswith("/") or host in LOCAL_HOSTS or host in allowed:
+            continue
+        raise Refused(
+            f"host {host!r} is not local and not in {ALLOWED_HOSTS_ENV}; "
+            "add it there if this database is meant to be seeded"
+        )
+
+
+def database_name(conn: psycopg.Connection) -> str:
+    row = conn.execute("SELECT current_database()").fetchone()
+    return str(row[0]) if row else "?"
+
+
+def read_marker(conn: psycopg.Connection) -> Marker | None:
+    row = conn.execute("SELECT to_regclass('seed_marker') IS NOT NULL").fetchone()
+    if not row or not row[0]:
+        return None
+    found = conn.execute(
+        "SELECT install_id, environment, tool_version, schema_fingerprint FROM seed_marker"
+    ).fetchone()
+    return Marker(*found) if found else None
+
+
+def has_tables(conn: psycopg.Connection) -> bool:
+    row = conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_class WHERE relnamespace = current_schema()::regnamespace "
+        "AND relkind IN ('r', 'p', 'v', 'm', 'f'))"
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def environment_from_env() -> str:
+    return os.environ.get(ENVIRONMENT_ENV) or DEFAULT_ENVIRONMENT
+
+
+def _check_environment(environment: str, where: str) -> None:
+    if is_production(environment):
+        raise Refused(f"{where} names a production environment ({environment!r}); refusing")
+
+
+def init(conn: psycopg.Connection, url: str, environment: str | None = None) -> Marker:
+    """Write the marker (idempotent: an existing marker is kept and returned)."""
+    check_host(url)
+    environment = environment or environment_from_env()
+    if not _ENVIRONMENT.fullmatch(environment):
+        raise Refused(f"environment name {environment!r} must be a short word (letters, digits)")
+    _check_environment(environment, "the environment")
+    if (existing := read_marker(conn)) is not None:
+        _check_environment(existing.environment, "this database's seed marker")
+        return existing
+    from seed_assets import ddl
+    from seed_assets.schema import seed_marker
+
+    conn.execute(ddl.create_table_sql(seed_marker))  # type: ignore[arg-type]
+    marker = Marker(uuid.uuid4().hex, environment, tool_version(), schema_fingerprint())
+    conn.execute(
+        "INSERT INTO seed_marker (id, install_id, environment, tool_version, schema_fingerprint) "
+        "VALUES (1, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
+        [marker.install_id, marker.environment, marker.tool_version, marker.schema_fingerprint],
+    )
+    return read_marker(conn) or marker
+
+
+def ensure_writable(
+    conn: psycopg.Connection, url: str, action: str, *, adopt_empty: bool = True
+) -> Marker:
+    """Refuse ``action`` unless this database is ours and not production. Call before anything
+    is written. With ``adopt_empty``, an empty database is made ours (the marker is written)."""
+    check_host(url)
+    _check_environment(environment_from_env(), ENVIRONMENT_ENV)
+    marker = read_marker(conn)
+    if marker is None:
+        if has_tables(conn) or not adopt_empty:
+            name = database_name(conn)
+            raise Refused(
+                f"{action}: database {name!r} has tables but no seed-assets marker; if it is "
+                f"meant for seeding, run `seed init --confirm {name}` first"
+            )
+        return init(conn, url)
+    _check_environment(marker.environment, "this database's seed marker")
+    return marker
