@@ -20,6 +20,7 @@ EXIT_DATABASE = 3
 EXIT_RUN = 4
 EXIT_GUARD = 5  # the guard refused: not our database, production, or not confirmed
 EXIT_GAPS = 6  # `seed audit` found gaps
+EXIT_VERIFY = 7  # `seed verify`: a metric is outside its target range
 MAX_DAYS = 3650
 STATIC_JOBS = {
     "match_scores",
