@@ -11,9 +11,11 @@ Manifest rows of whatever is removed are deleted in the same transaction.
 
 from __future__ import annotations
 
+import uuid
+
 import psycopg
 
-from seed_assets import guard
+from seed_assets import guard, runs
 from seed_assets.config import ConfigError
 from seed_assets.load import lock_key
 from seed_assets.schema import ACTIVITY, CATALOG, DERIVED, IDENTITY, seed_manifest
@@ -68,6 +70,8 @@ def reset(conn: psycopg.Connection, url: str, scope: str, confirm: str | None) -
             conn.execute(f"TRUNCATE {listed}")  # type: ignore[arg-type]
         if _exists(conn, seed_manifest.name):
             conn.execute("DELETE FROM seed_manifest WHERE table_name = ANY(%s)", [list(tables)])
+        if _exists(conn, "seed_runs"):
+            runs.record_reset(conn, f"reset-{uuid.uuid4()}", scope, removed)
     return removed
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -32,7 +33,17 @@ def versions(conn: psycopg.Connection) -> dict[str, str]:
     }
 
 
-def start(conn: psycopg.Connection, run_id: str, command: str, params: SeedParams) -> None:
+def start(
+    conn: psycopg.Connection,
+    run_id: str,
+    command: str,
+    params: SeedParams,
+    activity_days: tuple[dt.date, dt.date] | None = None,
+) -> None:
+    """Record a run as started; ``activity_days`` is the (first, last) day it writes, if any."""
+    recorded = {**params.public_dict(), "fingerprint": params.fingerprint()}
+    if activity_days:
+        recorded["activity_days"] = [d.isoformat() for d in activity_days]
     conn.execute(
         "INSERT INTO seed_runs (run_id, command, run_seed, params, versions, status) "
         "VALUES (%s, %s, %s, %s, %s, 'running')",
@@ -40,7 +51,7 @@ def start(conn: psycopg.Connection, run_id: str, command: str, params: SeedParam
             run_id,
             command,
             params.run_seed,
-            json.dumps({**params.public_dict(), "fingerprint": params.fingerprint()}),
+            json.dumps(recorded),
             json.dumps(versions(conn)),
         ],
     )
@@ -66,6 +77,7 @@ def last_params(conn: psycopg.Connection) -> tuple[SeedParams, str] | None:
         return None
     recorded = dict(row[0])
     fingerprint = recorded.pop("fingerprint")
+    recorded.pop("activity_days", None)
     recorded["dev_password"] = os.environ.get(ENV["dev_password"])
     return SeedParams.from_strings(recorded), fingerprint
 
@@ -76,3 +88,57 @@ def last_activity_day(conn: psycopg.Connection) -> dt.date | None:
         "SELECT max(partition_key) FROM seed_manifest WHERE table_name = 'likes'"
     ).fetchone()
     return dt.date.fromisoformat(row[0]) if row and row[0] else None
+
+
+@dataclasses.dataclass(frozen=True)
+class Expectation:
+    """What the recorded runs say the database should hold (since the last reset)."""
+
+    params: SeedParams | None  # of the last successful seed up / seed load; None: nothing seeded
+    activity_days: tuple[dt.date, dt.date] | None  # the union of the runs' day ranges
+
+
+SEEDING = ("seed up", "seed load")
+
+
+def expectation(conn: psycopg.Connection) -> Expectation:
+    """Replay ``seed_runs``: a reset forgets what came before it (``all``: everything;
+    ``activity``: the days), a successful run adds its parameters and its days."""
+    exists = conn.execute("SELECT to_regclass('seed_runs') IS NOT NULL").fetchone()
+    if not exists or not exists[0]:
+        return Expectation(None, None)
+    rows = conn.execute(
+        "SELECT command, params FROM seed_runs WHERE status = 'success' ORDER BY started_at"
+    ).fetchall()
+    params: SeedParams | None = None
+    first = last = None
+    for command, recorded in rows:
+        recorded = dict(recorded)
+        if command == "seed reset":
+            if recorded.get("scope") == "all":
+                params = None
+            if recorded.get("scope") in ("all", "activity"):
+                first = last = None
+            continue
+        if command in SEEDING:
+            fields = {
+                k: v for k, v in recorded.items() if k not in ("fingerprint", "activity_days")
+            }
+            fields["dev_password"] = os.environ.get(ENV["dev_password"])
+            params = SeedParams.from_strings(fields)
+        if days := recorded.get("activity_days"):
+            lo, hi = (dt.date.fromisoformat(d) for d in days)
+            first = lo if first is None else min(first, lo)
+            last = hi if last is None else max(last, hi)
+    days = (first, last) if first is not None and last is not None else None
+    return Expectation(params, days)
+
+
+def record_reset(
+    conn: psycopg.Connection, run_id: str, scope: str, removed: dict[str, int]
+) -> None:
+    conn.execute(
+        "INSERT INTO seed_runs (run_id, command, run_seed, params, versions, status, row_counts, "
+        "finished_at) VALUES (%s, 'seed reset', '', %s, %s, 'success', %s, now())",
+        [run_id, json.dumps({"scope": scope}), json.dumps(versions(conn)), json.dumps(removed)],
+    )

@@ -103,13 +103,14 @@ def jobs(only: str | None) -> None:
 
 
 def _recorded(url: str) -> tuple[SeedParams, dt.date, dt.date | None]:
-    """The last successful `seed up`'s parameters, its start date and the last day seeded."""
+    """The parameters of the last successful `seed up` (or `seed load`) since the last reset, its
+    start date and the last day seeded."""
     with database.connection(url, autocommit=True) as conn:
-        recorded = runs.last_params(conn)
-        if recorded is None:
+        params = runs.expectation(conn).params
+        if params is None:
             raise ConfigError("nothing seeded here: this database has no successful `seed up`")
-        params, fingerprint = recorded
-        if params.fingerprint() != fingerprint:
+        recorded = runs.last_params(conn)
+        if recorded is not None and params.fingerprint() != recorded[1]:
             raise ConfigError(
                 "the recorded run used another SEED_DEV_PASSWORD; set it as it was to continue"
             )
@@ -139,7 +140,7 @@ def _seed(
         bulk = ddl.is_empty(conn)
         ddl.ensure_schema(conn, bare=bulk)
         run_id = f"cli-{uuid.uuid4()}"
-        runs.start(conn, run_id, command, params)
+        runs.start(conn, run_id, command, params, (first_day, last_day) if n_days else None)
     what = f"{params.users:,} users" if "identity" in groups else "activity"
     span = f", days {first_day}..{last_day}" if "activity" in groups else ""
     err.print(
