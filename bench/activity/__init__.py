@@ -1,0 +1,122 @@
+"""``activity``: ``seed up`` with days of activity end to end, and the cost of appending a day.
+
+Workloads (``--workloads``, default ``S,M``): S = 1,000 users × 30 days, M = 100,000 × 30,
+L = 1,000,000 × 7 (only on demand). For each workload and each repetition, in fresh temporary
+homes (no DATABASE_URL: every CLI call starts the embedded PostgreSQL of its home and stops it
+at exit):
+
+1. Database A: ``seed up --users N --days D --run-seed bench`` as a subprocess: wall seconds and
+   peak summed RSS of the CLI, its descendants and its PostgreSQL. Its server is then started
+   again on the data and the identity and activity tables are counted (``SELECT count(*)``);
+   those are the rows of the run. Then ``seed extend --days 1`` twice (days D+1 and D+2), each
+   timed the same way; afterwards the activity tables are counted again and ``seed_manifest``
+   read, to check that the two appends added exactly the rows of those two days.
+2. Database B (A deleted first): ``seed up --users N --days 1``, then ``seed extend --days 1``
+   (day 2), timed: appending a day on day 1, against appending day D+1 on A in the same
+   repetition (the ratio). In the first ``--series-repeat`` repetitions (default 1) the series
+   goes on: ``seed extend --days D-2`` (days 3..D), ``--days D`` (to day 2D), then ``--days 1``
+   (day 2D+1, timed): the time to append one day on top of 1, D, D+1 and 2D days.
+
+The manifests of A and B (per activity table and day: row count and digest) are compared on the
+days both hold: seeding D days at once and seeding 1 day then extending must give the same rows.
+Day k is the start date + (k - 1) days (``SeedParams``' default start date: the CLI is given none).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from rich.console import Console
+
+from bench import machine, seedcli, stats
+from bench.activity.notes import notes
+from bench.activity.plot import plot
+from bench.activity.reps import Plan, Rep, Runner, one_rep
+from bench.activity.section import checks, columns, figures, targets
+from bench.activity.sizes import DEFAULT_SIZES, Size, sizes
+from bench.report import Section
+from bench.workload import Workload, non_negative_int
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workloads",
+        type=sizes,
+        default=sizes(DEFAULT_SIZES),
+        metavar="S,M",
+        help="comma-separated: S = 1,000 users × 30 days, M = 100,000 × 30, "
+        f"L = 1,000,000 × 7 (default {DEFAULT_SIZES})",
+    )
+    parser.add_argument(
+        "--series-repeat",
+        type=non_negative_int,
+        default=1,
+        help="repetitions (the first ones) that also append up to day 2D+1 on the 1-day "
+        "database; its figures are medians of these only (default 1: single measurements)",
+    )
+
+
+def run_size(
+    size: Size, args: argparse.Namespace, console: Console, log_dir: Path
+) -> tuple[Section, list[Rep]]:
+    started = time.perf_counter()
+    reps: list[Rep] = []
+    problems: list[str] = []
+    plan = Plan()
+    for i in range(1, args.repeat + 1):
+        series = i <= args.series_repeat
+        console.print(f"[bold]activity {size.label}[/] rep {i}/{args.repeat}", highlight=False)
+        rep = one_rep(Runner(size, i, plan, log_dir, console), series)
+        problems += [f"rep {i}: {p}" for p in checks(size, rep, series)]
+        if reps and rep.counts != reps[0].counts:
+            problems.append(f"rep {i}: rows per table {rep.counts} differ from rep 1's")
+        reps.append(rep)
+    rows = [figures(size, rep) for rep in reps]
+    cols = columns(size)
+    med = stats.medians(rows, [c.key for c in cols])
+    section = Section(
+        title=f"activity {size.label} × {args.repeat}",
+        columns=cols,
+        reps=rows,
+        medians=med,
+        targets=targets(size, med),
+        notes=notes(size, reps, med, problems, plan, args, log_dir),
+        server=reps[0].server,
+    )
+    section.elapsed_s = time.perf_counter() - started
+    return section, reps
+
+
+def run(args: argparse.Namespace, console: Console, log_dir: Path) -> list[Section]:
+    results = []
+    for size in args.workloads:
+        before = machine.source_stamp()
+        section, reps = run_size(size, args, console, log_dir)
+        if changed := machine.source_changes(before, machine.source_stamp()):
+            warning = (
+                "WARNING the project's code changed on disk while this workload ran, so its "
+                "repetitions may have measured different code (each `seed` call imports what "
+                f"is on disk when it starts): {', '.join(changed)}."
+            )
+            section.notes.insert(0, warning)
+            console.print(f"[yellow]{warning}[/]", highlight=False)
+        results.append((size, section, reps))
+    path = plot(results)
+    console.print(f"plot: {seedcli.shown(path)}")
+    for _, section, _ in results:
+        section.notes.append(
+            f"plot: {seedcli.shown(path)} (wall of appending one day vs the day appended; rows "
+            "per table of the largest workload)."
+        )
+    return [section for _, section, _ in results]
+
+
+WORKLOAD = Workload(
+    name="activity",
+    help="seed up with 30 days of activity end to end (S, M), and the wall of appending a day "
+    "on day 1 vs day 30 vs day 60 (seed extend)",
+    add_arguments=add_arguments,
+    run=run,
+)

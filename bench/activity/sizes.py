@@ -1,0 +1,68 @@
+"""The workloads of ``activity``: population sizes, their targets, and day numbering."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+
+from seed_assets import schema
+from seed_assets.config import SeedParams
+
+RUN_SEED = "bench"
+IDENTITY = [t.name for t in schema.IDENTITY]
+ACTIVITY = [t.name for t in schema.ACTIVITY]
+DERIVED = [t.name for t in schema.DERIVED]
+# Given to every `seed up` and `seed extend`: the derived tier (the app's jobs) is measured on its
+# own (`python -m bench derived`), so these figures are catalog + identity + activity only.
+JOB_FLAGS: tuple[str, ...] = ("--skip-jobs",)
+SKIPS_JOBS = "--skip-jobs" in JOB_FLAGS
+TABLES = [*IDENTITY, *ACTIVITY]
+START = SeedParams(run_seed=RUN_SEED).start_date
+
+
+@dataclasses.dataclass(frozen=True)
+class Size:
+    """A population and history, with the targets judged on it (None: not judged)."""
+
+    name: str
+    users: int
+    days: int
+    up_target_s: float | None = None
+    rss_target_gb: float | None = None
+    append_ratio_target: float | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} — {self.users:,} users × {self.days} days"
+
+
+SIZES: dict[str, Size] = {
+    s.name: s
+    for s in (
+        Size("S", 1_000, 30, up_target_s=10.0),
+        Size("M", 100_000, 30, up_target_s=120.0, rss_target_gb=3.0, append_ratio_target=1.5),
+        Size("L", 1_000_000, 7),
+    )
+}
+DEFAULT_SIZES = "S,M"
+
+
+def day_key(day: int) -> str:
+    """The ISO partition key of day ``day`` (day 1 is the start date)."""
+    return (START + dt.timedelta(days=day - 1)).isoformat()
+
+
+def day_number(key: str) -> int:
+    return (dt.date.fromisoformat(key) - START).days + 1
+
+
+def sizes(text: str) -> list[Size]:
+    """argparse type of ``--workloads``: comma-separated names of SIZES, in the order given."""
+    names = [n.strip().upper() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in SIZES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"workloads are a comma-separated subset of {','.join(SIZES)}, got {text!r}"
+        )
+    return [SIZES[n] for n in dict.fromkeys(names)]
