@@ -1,0 +1,175 @@
+"""The calibration profile's target metrics, measured on a seeded database (read-only SQL).
+
+:func:`metrics` computes every metric of the profile's ``[targets]`` table from the database with
+the definitions ``tests/test_activity_calibration.py`` applies to the pure generator. Each metric
+names the table (asset) it belongs to. A metric that needs activity the database does not hold is
+not applicable: its value is NaN and it counts as ok.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+
+from seed_assets import calibration, database
+from seed_assets.config import ConfigError, SeedParams
+
+NAN = float("nan")
+NO_ACTIVITY = "no activity seeded"
+
+
+@dataclasses.dataclass(frozen=True)
+class Metric:
+    """One measured figure against its target range ``[lo, hi]`` (inclusive)."""
+
+    name: str
+    table: str  # the asset the metric belongs to
+    value: float  # NaN: not applicable (``detail`` says why)
+    lo: float
+    hi: float
+    detail: str
+
+    @property
+    def ok(self) -> bool:
+        return math.isnan(self.value) or self.lo <= self.value <= self.hi
+
+
+def targets(params: SeedParams) -> dict[str, tuple[float, float]]:
+    """The ``[targets]`` table of the params' calibration profile: name -> (lo, hi)."""
+    profile = calibration.load(params.calibration)
+    if "targets" not in profile:
+        raise ConfigError(f"calibration profile {params.calibration!r} has no [targets] table")
+    return {name: (float(lo), float(hi)) for name, (lo, hi) in profile["targets"].items()}
+
+
+@contextmanager
+def read_only(url: str) -> Iterator[psycopg.Connection]:
+    """A connection whose every transaction is read-only (writes fail in PostgreSQL itself)."""
+    with database.connection(url, autocommit=True) as conn:
+        conn.execute("SET default_transaction_read_only = on")
+        yield conn
+
+
+def metrics(conn: psycopg.Connection, params: SeedParams) -> list[Metric]:
+    """Every target metric of the profile, measured on the database behind ``conn``."""
+    goal = targets(params)
+    measured: list[tuple[str, str, float, str]] = [
+        ("match_rate", "matches", *_match_rate(conn)),
+        ("response_rate", "messages", *_response_rate(conn)),
+        ("posts_per_active_user_week", "posts", *_posts_per_week(conn, params.start_date)),
+        ("messages_per_match", "messages", *_messages_per_match(conn)),
+        ("quiz_completion", "quiz_results", *_quiz_completion(conn)),
+    ]
+    for name, table in (("interests", "user_interests"), ("photos", "profile_media")):
+        mean, fewest, most, users = _per_user(conn, table)
+        detail = f"{users:,} users" if users else "no users seeded"
+        measured += [
+            (f"{name}_per_user", table, mean, f"{detail}, min {fewest:g}, max {most:g}"),
+            (f"{name}_fewest", table, fewest, detail),
+            (f"{name}_most", table, most, detail),
+        ]
+    unknown = sorted(set(goal) - {m[0] for m in measured})
+    if unknown:
+        raise ConfigError(f"calibration profile {params.calibration!r}: unknown targets {unknown}")
+    return [
+        Metric(name, table, value, *goal[name], detail)
+        for name, table, value, detail in measured
+        if name in goal
+    ]
+
+
+def _one(conn: psycopg.Connection, sql: str, args: object = None) -> tuple:
+    row = conn.execute(sql, args).fetchone()  # type: ignore[arg-type]
+    assert row is not None
+    return tuple(row)
+
+
+def _ratio(numerator: int, denominator: int, between: str, after: str) -> tuple[float, str]:
+    if not denominator:
+        return NAN, NO_ACTIVITY
+    return numerator / denominator, f"{numerator:,} {between} {denominator:,} {after}"
+
+
+def _match_rate(conn: psycopg.Connection) -> tuple[float, str]:
+    matches, likes = _one(
+        conn,
+        "SELECT (SELECT count(*) FROM matches), (SELECT count(*) FROM likes WHERE action = 'LIKE')",
+    )
+    return _ratio(matches, likes, "matches /", "LIKE swipes")
+
+
+def _response_rate(conn: psycopg.Connection) -> tuple[float, str]:
+    """Conversations with a message from someone other than the starter / conversations."""
+    answered, conversations = _one(
+        conn,
+        "SELECT (SELECT count(DISTINCT m.conversation_id) FROM messages m "
+        "        JOIN conversations c ON c.id = m.conversation_id "
+        "        WHERE m.sender_id <> c.started_by), "
+        "(SELECT count(*) FROM conversations)",
+    )
+    return _ratio(answered, conversations, "of", "conversations answered")
+
+
+def _messages_per_match(conn: psycopg.Connection) -> tuple[float, str]:
+    messages, matches = _one(
+        conn, "SELECT (SELECT count(*) FROM messages), (SELECT count(*) FROM matches)"
+    )
+    return _ratio(messages, matches, "messages /", "matches")
+
+
+def _posts_per_week(conn: psycopg.Connection, start: dt.date) -> tuple[float, str]:
+    """Mean posts per active user-week over complete weeks from the start date; a user is active
+    in a week with at least one post or swipe."""
+    (last,) = _one(
+        conn, "SELECT greatest((SELECT max(day) FROM likes), (SELECT max(day) FROM posts))"
+    )
+    if last is None:
+        return NAN, NO_ACTIVITY
+    weeks = ((last - start).days + 1) // 7
+    if weeks < 1:
+        return NAN, f"fewer than 7 days of activity seeded (to {last})"
+    end = start + dt.timedelta(days=7 * weeks)
+    window = "day >= %(start)s AND day < %(end)s"
+    week = "(day - %(start)s::date) / 7"
+    user_weeks, posts = _one(
+        conn,
+        f"WITH posted AS (SELECT user_id, {week} AS week, count(*) AS posts FROM posts "
+        f"                WHERE {window} GROUP BY 1, 2), "
+        f"swiped AS (SELECT DISTINCT liker_id AS user_id, {week} AS week FROM likes "
+        f"           WHERE {window}), "
+        "active AS (SELECT user_id, week FROM posted UNION SELECT user_id, week FROM swiped) "
+        "SELECT count(*), coalesce(sum(p.posts), 0) FROM active a "
+        "LEFT JOIN posted p USING (user_id, week)",
+        {"start": start, "end": end},
+    )
+    if not user_weeks:
+        return NAN, NO_ACTIVITY
+    return int(posts) / user_weeks, f"{int(posts):,} posts / {user_weeks:,} active user-weeks"
+
+
+def _quiz_completion(conn: psycopg.Connection) -> tuple[float, str]:
+    took, users = _one(
+        conn,
+        "SELECT (SELECT count(DISTINCT user_id) FROM quiz_results), (SELECT count(*) FROM users)",
+    )
+    if not users:
+        return NAN, "no users seeded"
+    return took / users, f"{took:,} of {users:,} users"
+
+
+def _per_user(conn: psycopg.Connection, table: str) -> tuple[float, float, float, int]:
+    """(mean, fewest, most) rows of ``table`` per user, counting users without any, and users."""
+    mean, fewest, most, users = _one(
+        conn,
+        "SELECT avg(n)::float8, min(n)::float8, max(n)::float8, count(*) FROM ("
+        f"  SELECT u.id, count(t.user_id) AS n FROM users u LEFT JOIN {table} t "
+        "  ON t.user_id = u.id GROUP BY u.id) per_user",
+    )
+    if not users:
+        return NAN, NAN, NAN, 0
+    return float(mean), float(fewest), float(most), int(users)
