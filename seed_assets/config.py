@@ -32,7 +32,10 @@ ENV = {
     "end_date": "SEED_END_DATE",
     "calibration": "SEED_CALIBRATION",
     "dev_password": "SEED_DEV_PASSWORD",
+    "named_accounts": "SEED_NAMED_ACCOUNTS",
 }
+MAX_NAMED_ACCOUNTS = 100
+_EMAIL_RE = re.compile(r"^[a-z0-9._%+-]{1,64}@[a-z0-9-]+(\.[a-z0-9-]+)+$")
 
 
 class ConfigError(ValueError):
@@ -50,6 +53,8 @@ class SeedParams:
     end_date: dt.date | None = None
     calibration: str = "spec"
     dev_password: str = dataclasses.field(default="password123", repr=False)
+    # Accounts (e.g. QA testers' emails) that get deterministic minimums of activity.
+    named_accounts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not _SEED_RE.fullmatch(self.run_seed):
@@ -78,6 +83,20 @@ class SeedParams:
         calibration.load(self.calibration)
         if not self.dev_password:
             raise ConfigError("the development password must not be empty")
+        self._check_named_accounts()
+
+    def _check_named_accounts(self) -> None:
+        named = self.named_accounts
+        if len(named) > min(MAX_NAMED_ACCOUNTS, self.users // 10):
+            raise ConfigError(
+                f"{len(named)} named accounts for {self.users:,} users: at most "
+                f"{MAX_NAMED_ACCOUNTS} and at most a tenth of the population"
+            )
+        for email in named:
+            if not _EMAIL_RE.fullmatch(email):
+                raise ConfigError(f"named account {email!r} is not a lower-case email address")
+        if len(set(named)) != len(named):
+            raise ConfigError("named accounts must not repeat")
 
     @property
     def shard_count(self) -> int:
@@ -87,6 +106,8 @@ class SeedParams:
         """A stable digest of everything that shapes the rows (the password is included hashed)."""
         payload = self.public_dict()
         payload.pop("end_date")  # it bounds the partitions offered, not the rows generated
+        if not self.named_accounts:
+            payload.pop("named_accounts")  # fingerprints from before named accounts still hold
         payload["dev_password_digest"] = hashlib.sha256(self.dev_password.encode()).hexdigest()
         payload["generator_version"] = GENERATOR_VERSION
         blob = json.dumps(payload, sort_keys=True).encode()
@@ -98,6 +119,7 @@ class SeedParams:
         out.pop("dev_password")
         out["start_date"] = self.start_date.isoformat()
         out["end_date"] = self.end_date.isoformat() if self.end_date else None
+        out["named_accounts"] = ",".join(self.named_accounts) or None
         return out
 
     def replace(self, **changes: Any) -> SeedParams:
@@ -121,6 +143,9 @@ class SeedParams:
                 values[name] = parse_int(name.replace("_", " "), value)
             elif name in ("start_date", "end_date"):
                 values[name] = parse_date(name.replace("_", " "), str(value))
+            elif name == "named_accounts":
+                items = value.split(",") if isinstance(value, str) else value
+                values[name] = tuple(e.strip().lower() for e in items if e.strip())  # type: ignore[union-attr]
             else:
                 values[name] = str(value)
         return cls(**values)

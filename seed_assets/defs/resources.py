@@ -26,6 +26,9 @@ class SeedConfig(dg.ConfigurableResource):
     end_date: str | None = Field(default=None, description="Last day to offer as a partition.")
     calibration: str = Field(default="spec", description="Calibration profile name.")
     dev_password: str = Field(default="password123", description="Password every user gets.")
+    named_accounts: str | None = Field(
+        default=None, description="Comma-separated emails that get minimums of activity."
+    )
 
     def params(self) -> SeedParams:
         return SeedParams.from_strings(

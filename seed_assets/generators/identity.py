@@ -13,6 +13,7 @@ import polars as pl
 from seed_assets import calibration, pools
 from seed_assets.config import SeedParams
 from seed_assets.generators import catalog
+from seed_assets.generators.clock import US_PER_DAY
 from seed_assets.generators.people import GENDERS, INTENTS, SEEKING, People, archetypes, people
 from seed_assets.rng import Rng
 
@@ -49,16 +50,45 @@ def _names(params: SeedParams, p: People) -> tuple[pl.Series, pl.Series]:
     return first, pools.pick(last_pool, s.integers(0, len(last_pool), p.ids, 3))
 
 
+@lru_cache(maxsize=4)
+def named_ids(params: SeedParams) -> np.ndarray:
+    """User ids of the named accounts: the i-th is the i-th user (by id) who signed up before the
+    start date, so it can be active from the first simulated day."""
+    k = len(params.named_accounts)
+    if not k:
+        return np.zeros(0, dtype=np.int64)
+    start_us = (params.start_date.toordinal() - 719_163) * US_PER_DAY
+    span = 4 * k + 64
+    while True:  # a prefix of the population almost always suffices; grow it if not
+        p = people(params, 1, min(span, params.users) + 1)
+        found = p.ids[p.signup_us < start_us][:k]
+        if len(found) == k or span >= params.users:
+            return found.astype(np.int64)
+        span *= 4
+
+
 def users(params: SeedParams, lo: int, hi: int) -> pl.DataFrame:
     p = people(params, lo, hi)
     first, last = _names(params, p)
-    email = pl.DataFrame({"i": p.ids, "f": first, "l": last}).select(
-        pl.format(f"{EMAIL_PREFIX}{{}}.{{}}.{{}}@{EMAIL_DOMAIN}", "i", "f", "l").str.to_lowercase()
+    email = (
+        pl.DataFrame({"i": p.ids, "f": first, "l": last})
+        .select(
+            pl.format(
+                f"{EMAIL_PREFIX}{{}}.{{}}.{{}}@{EMAIL_DOMAIN}", "i", "f", "l"
+            ).str.to_lowercase()
+        )
+        .to_series()
     )
+    if params.named_accounts:
+        ids = named_ids(params)
+        at = np.searchsorted(p.ids, ids)
+        mine = (at < len(p.ids)) & (p.ids[np.minimum(at, len(p.ids) - 1)] == ids)
+        names = pl.Series(params.named_accounts[: len(ids)])
+        email = email.scatter(at[mine], names.filter(pl.Series(mine)))
     return pl.DataFrame(
         {
             "id": p.ids,
-            "email": email.to_series(),
+            "email": email,
             "password_hash": password_hash(params.run_seed, params.dev_password),
             "created_at": _ts(p.signup_us),
         }

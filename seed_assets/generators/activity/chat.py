@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from seed_assets import calibration
 from seed_assets.config import SeedParams
+from seed_assets.generators.activity import named
 from seed_assets.generators.activity.swipes import day_swipes
 from seed_assets.generators.clock import US_PER_DAY
 from seed_assets.generators.population import population
@@ -102,6 +103,13 @@ def chats(params: SeedParams, m: DayMatches, match_day: int) -> Chats:
     )
     count = np.where(replied, 2 + extra.astype(np.int64), 1 + s.bernoulli(0.2, key, 5))
     count = np.where(talk, count, 0)
+    forced = _named_matches(params, m)
+    if forced is not None:  # every match of a named account talks, at length, the same day
+        least = int(
+            calibration.load(params.calibration)["named_accounts"]["messages_per_conversation"]
+        )
+        count = np.where(forced, np.maximum(count, least), count)
+        replied |= forced
 
     conv = np.repeat(np.arange(len(key)), count)
     seq = np.arange(len(conv)) - np.repeat(np.cumsum(count) - count, count)
@@ -112,6 +120,8 @@ def chats(params: SeedParams, m: DayMatches, match_day: int) -> Chats:
         + act["message_gap_sigma"] * s.normal(ckey, cseq, 7)
     )
     gap = np.where(cseq == 0, delay_first, gap * _MINUTE_US).astype(np.int64)
+    if forced is not None:
+        gap = np.where(forced[conv], np.minimum(gap, 20 * _MINUTE_US), gap)
     start = np.repeat(np.cumsum(count) - count, count)  # index of each chat's first message
     elapsed = np.cumsum(gap)
     at = m.at_us[conv] + elapsed - np.concatenate([[0], elapsed])[start]
@@ -137,6 +147,12 @@ def chats(params: SeedParams, m: DayMatches, match_day: int) -> Chats:
         started_by=starter[conv][keep],
         match_day=np.full(int(keep.sum()), match_day, dtype=np.int64),
     )
+
+
+def _named_matches(params: SeedParams, m: DayMatches) -> NDArray[np.bool_] | None:
+    """Which matches involve a named account (None when there are none configured)."""
+    n = named.named(params)
+    return None if n is None else n.is_named[m.a] | n.is_named[m.b]
 
 
 def chats_touching(params: SeedParams, day: int) -> Chats:

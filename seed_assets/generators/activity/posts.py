@@ -13,6 +13,7 @@ from numpy.typing import ArrayLike
 
 from seed_assets import calibration, pools
 from seed_assets.config import SeedParams
+from seed_assets.generators.activity import named
 from seed_assets.generators.activity.budget import budget
 from seed_assets.generators.activity.chat import day_date, entity_id
 from seed_assets.generators.activity.decks import markets
@@ -120,7 +121,8 @@ def feed_seen(params: SeedParams, day: int, day_posts: pl.DataFrame) -> pl.DataF
     offset = s.integers(0, np.maximum(available, 1), p.ids[viewers], day, 2)
     slot = (np.repeat(offset, shown) + nth) % np.maximum(np.repeat(available, shown), 1)
     post = order[first[market[viewer]] + slot]
-    created = day_posts["created_at"].cast(pl.Int64).to_numpy()[post]
+    created_all = day_posts["created_at"].cast(pl.Int64).to_numpy()
+    created = created_all[post]
     day_us = (params.start_date.toordinal() - 719_163 + day) * US_PER_DAY
     look = day_us + time_of_day_micros(ident["hour_weights"], s, p.ids[viewer], day, nth)
     seen_at = np.maximum(look, created + 60_000_000)
@@ -132,4 +134,18 @@ def feed_seen(params: SeedParams, day: int, day_posts: pl.DataFrame) -> pl.DataF
             "seen_at": pl.Series(seen_at[keep]).cast(pl.Datetime("us", "UTC")),
         }
     )
+    if day == 0 and params.named_accounts:  # the named accounts' guaranteed feed
+        who, what, when = named.feed_posts(
+            params, day_posts["id"].to_numpy(), author, created_all, day_us
+        )
+        extra = pl.DataFrame(
+            {
+                "user_id": p.ids[who],
+                "post_id": what,
+                "seen_at": pl.Series(when).cast(pl.Datetime("us", "UTC")),
+            }
+        )
+        frame = pl.concat([frame, extra]).unique(
+            ["user_id", "post_id"], keep="first", maintain_order=True
+        )
     return frame.with_columns(pl.lit(day_date(params, day), dtype=pl.Date).alias("day"))

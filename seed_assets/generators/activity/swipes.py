@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from seed_assets import calibration
 from seed_assets.config import SeedParams
+from seed_assets.generators.activity import named
 from seed_assets.generators.activity.budget import NEVER, budget
 from seed_assets.generators.activity.decks import decks
 from seed_assets.generators.clock import US_PER_DAY, time_of_day_micros
@@ -115,6 +116,8 @@ def deck_swipes(params: SeedParams, day: int) -> DaySwipes:
     pos = np.repeat(lo, count) + np.arange(len(u)) - np.repeat(np.cumsum(count) - count, count)
     v = dk.candidate(u, pos) if len(u) else u
     alive = (v != u) & (pop.signup_day[v] < day)
+    if params.named_accounts:  # the named accounts' guaranteed pairs are not played organically
+        alive &= ~named.is_named_pair(params, u, v)
     u, v = u[alive], v[alive]
 
     other = deck_day(params, v, u)
@@ -178,4 +181,8 @@ def day_swipes(params: SeedParams, day: int) -> DaySwipes:
     """Every swipe made on ``day`` (deck walks and reviews)."""
     if day < 0:
         return review_swipes(params, -1)  # empty
-    return DaySwipes.concat([deck_swipes(params, day), review_swipes(params, day)])
+    parts = [deck_swipes(params, day), review_swipes(params, day)]
+    if day == 0 and params.named_accounts:
+        swiper, target, first, match, at = named.swipes(params)
+        parts.append(DaySwipes(swiper, target, np.ones(len(swiper), bool), first, match, at))
+    return DaySwipes.concat(parts)
