@@ -1,4 +1,4 @@
-"""Figures of benchmark results (matplotlib, headless), written under ``bench/plots/``."""
+"""Figures of benchmark results (matplotlib, headless), written under ``docs/images/``."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from bench.stats import median
 
 COLOURS = {"identity": "#4c72b0", "activity": "#dd8452"}
+PEER_COLOUR = "#8c8c8c"
 CLOSE_DAYS = 3  # appended days this close are labelled side by side
 
 
@@ -20,6 +22,15 @@ class Line:
     label: str
     walls: Mapping[int, Sequence[float]]
     rows: Mapping[int, float]
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def activity(
@@ -34,11 +45,7 @@ def activity(
 ) -> None:
     """Two panels: the wall of appending one day against the day appended (median line, every
     repetition as a dot, rows appended as labels), and rows per table as log-scale bars."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()
     fig, (left, right) = plt.subplots(1, 2, figsize=(15, 6.5), width_ratios=[1.1, 1])
     fig.suptitle(title, fontsize=10)
 
@@ -102,6 +109,60 @@ def activity(
     right.grid(axis="x", alpha=0.3)
 
     fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def rates(
+    path: Path,
+    *,
+    title: str,
+    labels: Sequence[str],
+    series: Mapping[str, Mapping[str, float]],
+    ratio_of: tuple[str, str] | None,
+    footnote: str,
+) -> None:
+    """Grouped horizontal bars, log scale: rows per second of each label for each series (a
+    missing or NaN value draws no bar); with ``ratio_of`` = (ours, peer), the ratio of the two
+    is written beside the peer's bar."""
+    plt = _pyplot()
+    names = list(series)
+    height = 0.8 / len(names)
+    fig, ax = plt.subplots(figsize=(12, 1.2 + 0.55 * len(labels) * max(len(names), 2) / 2))
+    fig.suptitle(title, fontsize=10)
+    values = [v for s in series.values() for v in s.values() if v > 0]
+    for i, name in enumerate(names):
+        is_peer = ratio_of is not None and name == ratio_of[1]
+        colour = PEER_COLOUR if is_peer else f"C{i}"
+        for y, label in enumerate(labels):
+            value = series[name].get(label, math.nan)
+            if math.isnan(value) or value <= 0:
+                continue
+            pos = y - 0.4 + height * (i + 0.5)
+            ax.barh(pos, value, height=height * 0.9, color=colour, label=name if y == 0 else None)
+            text = f"{value:,.0f}"
+            if is_peer and ratio_of is not None:
+                ours = series[ratio_of[0]].get(label, math.nan)
+                text += "" if math.isnan(ours) else f"   ours / peer = {ours / value:,.1f}×"
+            ax.annotate(
+                text,
+                (value, pos),
+                textcoords="offset points",
+                xytext=(4, 0),
+                va="center",
+                fontsize=7,
+            )
+    ax.set_yticks(range(len(labels)))
+    ax.set_yticklabels(labels)
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.set_xlim(left=min(values) / 3, right=max(values) * 30)
+    ax.set_xlabel("rows per second (log scale; median of the repetitions)")
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    fig.text(0.01, 0.01, footnote, fontsize=7, wrap=True, va="bottom")
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -16,6 +16,10 @@ at exit):
    repetition (the ratio). In the first ``--series-repeat`` repetitions (default 1) the series
    goes on: ``seed extend --days D-2`` (days 3..D), ``--days D`` (to day 2D), then ``--days 1``
    (day 2D+1, timed): the time to append one day on top of 1, D, D+1 and 2D days.
+3. The peer (``--peer``, default S only), on a third fresh server: ``bench/peer.py``, a typical
+   seed script (Faker per row, SQLAlchemy executemany in batches of 1,000), fills users,
+   profiles, profile_media, user_interests and as many likes as A's ``seed up`` made; its own
+   section compares rows per second by table group with A's (``versus``).
 
 The manifests of A and B (per activity table and day: row count and digest) are compared on the
 days both hold: seeding D days at once and seeding 1 day then extending must give the same rows.
@@ -31,11 +35,12 @@ from pathlib import Path
 from rich.console import Console
 
 from bench import machine, seedcli, stats
+from bench.activity import versus
 from bench.activity.notes import notes
-from bench.activity.plot import plot
+from bench.activity.plot import plot, rates
 from bench.activity.reps import Plan, Rep, Runner, one_rep
 from bench.activity.section import checks, columns, figures, targets
-from bench.activity.sizes import DEFAULT_SIZES, Size, sizes
+from bench.activity.sizes import DEFAULT_PEER, DEFAULT_SIZES, Size, peer_sizes, sizes
 from bench.report import Section
 from bench.workload import Workload, non_negative_int
 
@@ -56,11 +61,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="repetitions (the first ones) that also append up to day 2D+1 on the 1-day "
         "database; its figures are medians of these only (default 1: single measurements)",
     )
+    parser.add_argument(
+        "--peer",
+        type=peer_sizes,
+        default=peer_sizes(DEFAULT_PEER),
+        metavar="S",
+        help="workloads on which each repetition also runs the peer, a typical Faker + "
+        f"SQLAlchemy executemany seed script (bench/peer.py), or 'none' (default {DEFAULT_PEER})",
+    )
 
 
 def run_size(
     size: Size, args: argparse.Namespace, console: Console, log_dir: Path
-) -> tuple[Section, list[Rep]]:
+) -> tuple[list[Section], list[Rep]]:
+    """The size's section, then the peer comparison's when the peer ran."""
     started = time.perf_counter()
     reps: list[Rep] = []
     problems: list[str] = []
@@ -68,7 +82,7 @@ def run_size(
     for i in range(1, args.repeat + 1):
         series = i <= args.series_repeat
         console.print(f"[bold]activity {size.label}[/] rep {i}/{args.repeat}", highlight=False)
-        rep = one_rep(Runner(size, i, plan, log_dir, console), series)
+        rep = one_rep(Runner(size, i, plan, log_dir, console), series, size in args.peer)
         problems += [f"rep {i}: {p}" for p in checks(size, rep, series)]
         if reps and rep.counts != reps[0].counts:
             problems.append(f"rep {i}: rows per table {rep.counts} differ from rep 1's")
@@ -85,38 +99,47 @@ def run_size(
         notes=notes(size, reps, med, problems, plan, args, log_dir),
         server=reps[0].server,
     )
-    section.elapsed_s = time.perf_counter() - started
-    return section, reps
+    peer_s = sum(r.peer.total_s for r in reps if r.peer is not None)
+    section.elapsed_s = time.perf_counter() - started - peer_s
+    if not peer_s:
+        return [section], reps
+    compared = versus.section(size, reps, log_dir)
+    compared.elapsed_s = peer_s
+    return [section, compared], reps
 
 
 def run(args: argparse.Namespace, console: Console, log_dir: Path) -> list[Section]:
     results = []
+    out: list[Section] = []
     for size in args.workloads:
         before = machine.source_stamp()
-        section, reps = run_size(size, args, console, log_dir)
+        sections, reps = run_size(size, args, console, log_dir)
         if changed := machine.source_changes(before, machine.source_stamp()):
             warning = (
                 "WARNING the project's code changed on disk while this workload ran, so its "
                 "repetitions may have measured different code (each `seed` call imports what "
                 f"is on disk when it starts): {', '.join(changed)}."
             )
-            section.notes.insert(0, warning)
+            for section in sections:
+                section.notes.insert(0, warning)
             console.print(f"[yellow]{warning}[/]", highlight=False)
-        results.append((size, section, reps))
-    path = plot(results)
-    console.print(f"plot: {seedcli.shown(path)}")
-    for _, section, _ in results:
+        results.append((size, sections[0], reps))
+        out += sections
+    appends, by_table = seedcli.shown(plot(results)), seedcli.shown(rates(results))
+    console.print(f"plots: {appends}, {by_table}")
+    for section in out:
         section.notes.append(
-            f"plot: {seedcli.shown(path)} (wall of appending one day vs the day appended; rows "
-            "per table of the largest workload)."
+            f"plots: {appends} (wall of appending one day vs the day appended; rows per table of "
+            f"the largest workload) and {by_table} (rows per second by table, each workload and "
+            "the peer)."
         )
-    return [section for _, section, _ in results]
+    return out
 
 
 WORKLOAD = Workload(
     name="activity",
-    help="seed up with 30 days of activity end to end (S, M), and the wall of appending a day "
-    "on day 1 vs day 30 vs day 60 (seed extend)",
+    help="seed up with 30 days of activity end to end (S, M), the wall of appending a day "
+    "on day 1 vs day 30 vs day 60 (seed extend), and rows/s against a typical seed script (S)",
     add_arguments=add_arguments,
     run=run,
 )

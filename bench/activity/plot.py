@@ -1,16 +1,20 @@
-"""The activity plot: the wall of appending a day vs the day, and rows per table."""
+"""The activity plots (under docs/images/): appending a day, and rows per second by table."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
 from bench import figure, machine, stats
+from bench.activity import versus
 from bench.activity.reps import Rep
 from bench.activity.sizes import ACTIVITY, IDENTITY, TABLES, Size
 from bench.report import Section
 
-PLOT = Path(__file__).resolve().parent.parent / "plots" / "activity.png"
+IMAGES = machine.PROJECT / "docs" / "images"
+PLOT = IMAGES / "bench-activity.png"
+RATES = IMAGES / "bench-rows-per-second.png"
 
 
 def plot(results: Sequence[tuple[Size, Section, list[Rep]]]) -> Path:
@@ -37,11 +41,9 @@ def plot(results: Sequence[tuple[Size, Section, list[Rep]]]) -> Path:
             size.append_ratio_target * d2,
             f"target: {size.append_ratio_target:g} × day 2 ({size.name})",
         )
-    stamp = machine.utc_now()
     figure.activity(
         PLOT,
-        title=f"seed-assets activity benchmark — {stamp:%Y-%m-%d %H:%M} UTC — commit "
-        f"{machine.git_commit()} — {machine.machine().describe()}",
+        title=f"seed-assets activity benchmark — {_stamp()}",
         lines=lines,
         reference=reference,
         bars_title=f"rows per table after `seed up`, {size.label} (median)",
@@ -49,3 +51,43 @@ def plot(results: Sequence[tuple[Size, Section, list[Rep]]]) -> Path:
         groups={**dict.fromkeys(IDENTITY, "identity"), **dict.fromkeys(ACTIVITY, "activity")},
     )
     return PLOT
+
+
+def _stamp() -> str:
+    return (
+        f"{machine.utc_now():%Y-%m-%d %H:%M} UTC — commit {machine.git_commit()} — "
+        f"{machine.machine().describe()}"
+    )
+
+
+def rates(results: Sequence[tuple[Size, Section, list[Rep]]]) -> Path:
+    """Rows per second by table (median): seed-assets at each size, and the peer where it ran
+    (the first size it ran at), with the ratio of ours to the peer's at that size."""
+    series = {
+        f"seed-assets, {size.label}": _medians([versus.ours(r) for r in reps])
+        for size, _, reps in results
+    }
+    ratio_of: tuple[str, str] | None = None
+    compared = [(size, reps) for size, _, reps in results if any(r.peer for r in reps)]
+    if compared:
+        size, reps = compared[0]
+        ratio_of = (f"seed-assets, {size.label}", f"peer: Faker + executemany, {size.label}")
+        series[ratio_of[1]] = _medians([versus.peer(r.peer) for r in reps if r.peer is not None])
+    figure.rates(
+        RATES,
+        title=f"rows per second by table — {_stamp()}",
+        labels=versus.LABELS,
+        series=series,
+        ratio_of=ratio_of,
+        footnote="Identity tables: each table's asset step in `seed up` (generation and load). "
+        "seed-assets' likes and activity step: rows over the whole activity step (six tables "
+        "simulated together). End to end: all rows over the whole process. seed-assets builds "
+        "indexes and foreign keys once after the load (end to end only); the peer maintains "
+        "them per row.",
+    )
+    return RATES
+
+
+def _medians(rows: Sequence[dict[str, float]]) -> dict[str, float]:
+    keys = {k for row in rows for k in row}
+    return {k: stats.median(row.get(k, math.nan) for row in rows) for k in keys}

@@ -11,13 +11,14 @@ from pathlib import Path
 
 from rich.console import Console
 
-from bench import pg, seedcli
+from bench import peerrun, pg, seedcli, tiers
 from bench.activity.sizes import (
     ACTIVITY,
     DERIVED,
     JOB_FLAGS,
     RUN_SEED,
     SKIPS_JOBS,
+    START,
     TABLES,
     Size,
     day_key,
@@ -39,6 +40,8 @@ class Rep:
     manifest_a: dict[tuple[str, str], tuple[int, str]]
     manifest_b: dict[tuple[str, str], tuple[int, str]]
     server: str
+    steps: dict[str, tiers.Step]  # table -> its asset step in `seed up` (Dagster's event log)
+    peer: peerrun.PeerRun | None = None  # the peer seed script, when it ran in this repetition
 
     def day_rows(self, day: int) -> float:
         """Activity rows of appended day ``day``, per the manifest of the database that
@@ -119,6 +122,16 @@ class Runner:
     def extend(self, home: Path, step: str, days: int) -> seedcli.CliRun:
         return self.cli(home, step, "extend", "--days", str(days), *JOB_FLAGS)
 
+    def peer(self, home: Path, likes: int) -> peerrun.PeerRun:
+        """The peer seed script on a fresh server, aiming at ``likes`` swipes."""
+        log = self.log_dir / f"{self.size.name}-rep{self.rep}-peer.log"
+        pgdata = home / "seed" / "pgdata"
+        run = peerrun.measure(pgdata, self.size.users, self.size.days, likes, START, log)
+        self.console.print(
+            f"  peer: python -m bench.peer: {run.seconds:.2f} s, {run.rows:,} rows", highlight=False
+        )
+        return run
+
 
 @contextmanager
 def fresh_home() -> Iterator[Path]:
@@ -131,8 +144,8 @@ def fresh_home() -> Iterator[Path]:
             pg.stop_strays(home / "seed" / "pgdata")
 
 
-def one_rep(runner: Runner, series: bool) -> Rep:
-    """Databases A and B of one repetition (see the module docstring)."""
+def one_rep(runner: Runner, series: bool, peer: bool = False) -> Rep:
+    """Databases A and B of one repetition (see the module docstring), then the peer's."""
     d = runner.size.days
     with fresh_home() as home:
         pgdata = home / "seed" / "pgdata"
@@ -141,6 +154,7 @@ def one_rep(runner: Runner, series: bool) -> Rep:
             counts = pg.count_rows(url, TABLES)
             derived = pg.count_rows(url, DERIVED)
             server = pg.server_version(url)
+            steps = tiers.asset_steps(url)
         appends = {
             d + 1: runner.extend(home, f"append-day{d + 1}", 1),
             d + 2: runner.extend(home, f"append-day{d + 2}", 1),
@@ -151,6 +165,10 @@ def one_rep(runner: Runner, series: bool) -> Rep:
             manifest_a = pg.manifest(url, ACTIVITY)
     added = {t: after[t] - counts[t] for t in ACTIVITY}
     up1, b_appends, bulk, manifest_b = database_b(runner, series)
+    peer_run = None
+    if peer:
+        with fresh_home() as home:
+            peer_run = runner.peer(home, counts["likes"])
     return Rep(
         up=up,
         counts=counts,
@@ -163,6 +181,8 @@ def one_rep(runner: Runner, series: bool) -> Rep:
         manifest_a=manifest_a,
         manifest_b=manifest_b,
         server=server,
+        steps=steps,
+        peer=peer_run,
     )
 
 

@@ -46,6 +46,7 @@ SIZES: dict[str, Size] = {
     )
 }
 DEFAULT_SIZES = "S,M"
+DEFAULT_PEER = "S"  # the peer seeds M in tens of minutes: only on demand
 
 
 def day_key(day: int) -> str:
@@ -66,3 +67,8 @@ def sizes(text: str) -> list[Size]:
             f"workloads are a comma-separated subset of {','.join(SIZES)}, got {text!r}"
         )
     return [SIZES[n] for n in dict.fromkeys(names)]
+
+
+def peer_sizes(text: str) -> list[Size]:
+    """argparse type of ``--peer``: like ``--workloads``, or ``none``."""
+    return [] if text.strip().lower() == "none" else sizes(text)
