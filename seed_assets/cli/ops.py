@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import json
+import sys
+import uuid
+
 import click
 from rich.console import Console
 from rich.table import Table
 
-from seed_assets import database, guard
-from seed_assets.cli.common import err, guarded, main
+from seed_assets import audit, database, guard, runs
+from seed_assets.cli.common import EXIT_GAPS, err, guarded, main
+from seed_assets.config import SeedParams
+from seed_assets.report import RichProgress
 
 
 @main.command()
@@ -65,3 +73,114 @@ def reset(scope: str, confirm: str | None) -> None:
     for name, rows in removed.items():
         table.add_row(name, f"{rows:,}")
     Console().print(table)
+
+
+def _audit(deep: bool) -> tuple[str, audit.Report]:
+    url = database.resolve_url()
+    with RichProgress(err) as progress:
+        report = audit.run(url, deep=deep, progress=progress)
+    return url, report
+
+
+def _show(report: audit.Report, as_json: bool) -> None:
+    out = Console()
+    if as_json:
+        payload = {
+            "ok": report.ok,
+            "tables": [
+                dataclasses.asdict(t) | {"gaps": len(t.gaps)} for t in report.tables.values()
+            ],
+            "gaps": [dataclasses.asdict(g) for g in report.gaps],
+        }
+        out.print_json(json.dumps(payload))
+        return
+    summary = Table("table", "partitions", "as recorded", "rows", "gaps", title="seed audit")
+    for t in report.tables.values():
+        mark = "[green]0[/]" if not t.gaps else f"[red]{len(t.gaps)}[/]"
+        summary.add_row(t.table, f"{t.expected:,}", f"{t.present:,}", f"{t.rows:,}", mark)
+    out.print(summary)
+    if report.ok:
+        out.print("[green]no gaps[/]: every partition, reference and minimum holds")
+        return
+    gaps = Table("table", "kind", "detail", "repair rewrites", title="gaps")
+    for g in report.gaps:
+        fix = f"{len(g.partitions)} partitions" if g.partitions else "-"
+        gaps.add_row(g.table, g.kind, g.detail, fix)
+    out.print(gaps)
+
+
+@main.command(name="audit")
+@click.option(
+    "--deep",
+    is_flag=True,
+    help="Also read back every partition's digest and "
+    "regenerate the seeded partitions to compare with the manifest (slower).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@guarded
+def audit_command(deep: bool, as_json: bool) -> None:
+    """Compare the database with what its recorded runs should have produced; read-only.
+
+    Checks every table and partition (row counts and provenance against the manifest; with
+    --deep, digests and the generators' output), foreign keys and unenforced references, and
+    the minimum requirements of the calibration profile (photos, interests, conversations,
+    named accounts). Exit 0 when everything holds, 6 with a table of gaps otherwise.
+    """
+    _, report = _audit(deep)
+    _show(report, as_json)
+    if not report.ok:
+        sys.exit(EXIT_GAPS)
+
+
+@main.command()
+@click.option("--deep", is_flag=True, help="Audit with --deep first.")
+@click.option("--dry-run", is_flag=True, help="Show what would be rewritten; write nothing.")
+@guarded
+def repair(deep: bool, dry_run: bool) -> None:
+    """Re-materialise only the partitions the audit finds gaps in, then audit again.
+
+    Runs the same Dagster assets as `seed up`, for those partitions only. A second repair finds
+    nothing and writes nothing. Exit 0 when the database is whole afterwards, 6 otherwise.
+    """
+    url = database.resolve_url()
+    guard.check_host(url)
+    with database.connection(url, autocommit=True) as conn:
+        guard.ensure_writable(conn, url, "seed repair", adopt_empty=False)
+    _, report = _audit(deep)
+    plan = audit.repair_plan(report)
+    if not plan or dry_run:
+        _show(report, as_json=False)
+        for table, keys in plan.items():
+            err.print(f"would rewrite {table}: {len(keys)} partitions ({', '.join(keys[:4])}...)")
+        sys.exit(0 if report.ok else EXIT_GAPS)
+    assert report.params is not None  # a plan exists only for a seeded database
+    params = _covering(report.params, url)
+    from seed_assets import orchestrate
+
+    instance = orchestrate.dagster_instance(url)
+    run_id = f"cli-{uuid.uuid4()}"
+    with database.connection(url, autocommit=True) as conn:
+        runs.start(conn, run_id, "seed repair", params)
+    err.print(
+        f"seed repair: rewriting {sum(map(len, plan.values()))} partitions of {len(plan)} tables"
+    )
+    with RichProgress(err) as progress:
+        resources = orchestrate.resources(params, url, bulk=False, progress=progress)
+        timings = orchestrate.run_partitions(params, resources, instance, plan)
+    with database.connection(url, autocommit=True) as conn:
+        runs.finish(conn, run_id, "success", {t.table: t.rows for t in timings})
+    _, after = _audit(deep)
+    _show(after, as_json=False)
+    if not after.ok:
+        sys.exit(EXIT_GAPS)
+
+
+def _covering(params: SeedParams, url: str) -> SeedParams:
+    """The parameters with an end date past the last day seeded (so its partitions exist)."""
+    with database.connection(url, autocommit=True) as conn:
+        days = runs.expectation(conn).activity_days
+        last = runs.last_activity_day(conn)
+    ends = [d for d in (days[1] if days else None, last) if d]
+    if ends and (params.end_date is None or params.end_date <= max(ends)):
+        return params.replace(end_date=max(ends) + dt.timedelta(days=1))
+    return params

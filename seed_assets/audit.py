@@ -1,0 +1,272 @@
+"""``seed audit``: what the database should hold versus what it holds, read-only.
+
+For every table and partition the recorded runs expect (``runs.expectation``): the manifest row
+(written in the partition's own transaction, with the generator's row count and digest) against
+the rows the table holds, and the manifest's provenance against the current parameters. With
+``deep``, also each partition's digest read back from the table, and the catalog, identity and
+activity partitions regenerated from the generators (no writes) and compared with the manifest.
+References (foreign keys, and the references the schema does not enforce) and the minimum
+requirements (``minimums.py``) are checked too. Every gap names the partitions that a rewrite
+restores, so ``seed repair`` can re-materialise exactly those.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+
+import psycopg
+
+from seed_assets import (
+    GENERATOR_VERSION,
+    database,
+    load,
+    minimums,
+    partitions,
+    references,
+    regenerate,
+    runs,
+)
+from seed_assets.config import SeedParams
+from seed_assets.progress import Progress
+from seed_assets.schema import ACTIVITY, CATALOG, DERIVED, IDENTITY, metadata
+from seed_assets.schema import table as schema_table
+
+SEEDED = [t.name for t in (*CATALOG, *IDENTITY, *ACTIVITY, *DERIVED)]
+
+
+@dataclasses.dataclass(frozen=True)
+class Gap:
+    """One thing that is not as it should be. ``partitions`` (may be empty) rewrite it."""
+
+    table: str
+    kind: str  # missing, rows, stale, digest, generator, extra, reference, minimum
+    detail: str
+    partitions: tuple[str, ...] = ()
+
+    @property
+    def repairable(self) -> bool:
+        return bool(self.partitions)
+
+
+@dataclasses.dataclass
+class TableAudit:
+    table: str
+    expected: int = 0  # partitions expected
+    present: int = 0  # partitions whose rows match their manifest row
+    rows: int = 0
+    gaps: list[Gap] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class Report:
+    params: SeedParams | None
+    tables: dict[str, TableAudit]
+    gaps: list[Gap]
+
+    @property
+    def ok(self) -> bool:
+        return not self.gaps
+
+
+def read_only(conn: psycopg.Connection) -> None:
+    """Every later statement on ``conn`` runs in a read-only transaction."""
+    conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+
+
+def expected_keys(
+    conn: psycopg.Connection, table: str, exp: runs.Expectation, manifest: dict[str, tuple]
+) -> list[str]:
+    """The partitions of ``table`` the recorded runs (and, for derived tables, the manifest)
+    say exist."""
+    params, info = exp.params, schema_table(table).info
+    if params is None:
+        return []
+    if info["tier"] == "derived" and not manifest:
+        return []  # never computed here: nothing expected
+    if info["grain"] == "all":
+        return [partitions.ALL]
+    if info["grain"] == "shard":
+        return partitions.shard_keys(params)
+    if exp.activity_days is None:
+        return sorted(manifest)  # whatever was written (e.g. from the UI) must still be there
+    first, last = exp.activity_days
+    days = [(first + dt.timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
+    return sorted(set(days) | set(manifest))
+
+
+def actual_counts(conn: psycopg.Connection, table: str, params: SeedParams) -> dict[str, int]:
+    """Rows per partition key as stored (one grouped scan)."""
+    info = schema_table(table).info
+    if info["grain"] == "all":
+        row = conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()  # type: ignore[arg-type]
+        return {partitions.ALL: int(row[0])} if row and row[0] else {}
+    key = info["key"]
+    if info["grain"] == "shard":
+        sql = f'SELECT ("{key}" - 1) / %s, count(*) FROM "{table}" GROUP BY 1'
+        rows = conn.execute(sql, [params.shard_size]).fetchall()  # type: ignore[arg-type]
+        return {partitions.shard_key(int(k)): int(n) for k, n in rows}
+    rows = conn.execute(f'SELECT "{key}", count(*) FROM "{table}" GROUP BY 1').fetchall()  # type: ignore[arg-type]
+    return {k.isoformat(): int(n) for k, n in rows}
+
+
+def manifest_rows(conn: psycopg.Connection) -> dict[str, dict[str, tuple]]:
+    """{table: {partition: (row_count, digest, params_fingerprint, code_version)}}."""
+    out: dict[str, dict[str, tuple]] = {}
+    if not _exists(conn, "seed_manifest"):
+        return out
+    for table, key, *rest in conn.execute(
+        "SELECT table_name, partition_key, row_count, digest, params_fingerprint, code_version "
+        "FROM seed_manifest"
+    ).fetchall():
+        out.setdefault(table, {})[key] = tuple(rest)
+    return out
+
+
+def partition_of(table: str, key: str, params: SeedParams) -> load.Partition:
+    grain = schema_table(table).info["grain"]
+    if grain == "all":
+        return partitions.whole_table()
+    if grain == "shard":
+        return partitions.shard_partition(params, key)
+    return partitions.day_partition(dt.date.fromisoformat(key))
+
+
+def audit_table(
+    conn: psycopg.Connection,
+    table: str,
+    exp: runs.Expectation,
+    manifest: dict[str, tuple],
+    deep: bool = False,
+    regenerated: regenerate.Expected | None = None,
+) -> TableAudit:
+    """One table's gaps. ``deep``: also read every partition's digest back; ``regenerated``: the
+    generators' (rows, digest) to compare with the manifest."""
+    result = TableAudit(table)
+    if not _exists(conn, table):
+        keys = expected_keys(conn, table, exp, manifest)
+        if keys:
+            result.gaps.append(Gap(table, "missing", "the table does not exist", tuple(keys)))
+        result.expected = len(keys)
+        return result
+    params = exp.params
+    if params is None:
+        return result
+    keys = expected_keys(conn, table, exp, manifest)
+    actual = actual_counts(conn, table, params)
+    result.expected, result.rows = len(keys), sum(actual.values())
+    bad: dict[str, list[str]] = {}
+    fingerprint = params.fingerprint()
+    for key in keys:
+        recorded = manifest.get(key)
+        if recorded is None:
+            bad.setdefault("missing", []).append(key)
+            continue
+        rows, digest, written_with, version = recorded
+        if actual.get(key, 0) != rows:
+            bad.setdefault("rows", []).append(f"{key}: {actual.get(key, 0):,} of {rows:,}")
+        elif written_with != fingerprint or version != GENERATOR_VERSION:
+            bad.setdefault("stale", []).append(key)
+        elif deep and load.partition_digest(conn, table, partition_of(table, key, params))[1] != (
+            digest
+        ):
+            bad.setdefault("digest", []).append(key)
+        elif regenerated and regenerated.get((table, key), (rows, digest)) != (rows, digest):
+            bad.setdefault("generator", []).append(key)
+        else:
+            result.present += 1
+    extra = sorted(set(actual) - set(keys))
+    if extra:
+        result.gaps.append(
+            Gap(table, "extra", f"rows outside the expected partitions: {_few(extra)}")
+        )
+    what = {
+        "missing": "partitions never written (no manifest row)",
+        "rows": "row count differs from the manifest",
+        "stale": "written with other parameters or another generator version",
+        "digest": "content differs from the manifest's digest",
+        "generator": "the generators now produce other rows than the manifest records",
+    }
+    for kind, items in bad.items():
+        repair = tuple(item.split(":")[0] for item in items)
+        result.gaps.append(Gap(table, kind, f"{what[kind]}: {_few(items)}", repair))
+    return result
+
+
+def _few(items: Iterable[str], n: int = 5) -> str:
+    items = list(items)
+    more = f" and {len(items) - n} more" if len(items) > n else ""
+    return ", ".join(items[:n]) + more
+
+
+def _exists(conn: psycopg.Connection, name: str) -> bool:
+    row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", [f'"{name}"']).fetchone()
+    return bool(row and row[0])
+
+
+def tables_in(metadata_tables: Iterable[str]) -> list[str]:
+    order = [t.name for t in metadata.sorted_tables]
+    return sorted(metadata_tables, key=order.index)
+
+
+def run(url: str, deep: bool = False, progress: Progress | None = None, workers: int = 2) -> Report:
+    """Audit every seeded table (on ``workers`` read-only connections), then the references and
+    the minimum requirements."""
+    progress = progress or Progress()
+    with database.connection(url, autocommit=True) as conn:
+        read_only(conn)
+        exp = runs.expectation(conn)
+        manifest = manifest_rows(conn)
+        keys = {t: expected_keys(conn, t, exp, manifest.get(t, {})) for t in SEEDED}
+    regenerated = None
+    if deep and exp.params is not None:
+        regenerated = regenerate.expected(exp.params, keys, progress)
+
+    def one(table: str) -> TableAudit:
+        with database.connection(url, autocommit=True) as conn:
+            read_only(conn)
+            result = audit_table(conn, table, exp, manifest.get(table, {}), deep, regenerated)
+        progress.advance("audit", result.rows)
+        return result
+
+    progress.start("audit", len(SEEDED))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        tables = {t.table: t for t in pool.map(one, SEEDED)}
+    progress.finish("audit")
+    gaps = [g for t in tables.values() for g in t.gaps]
+    with database.connection(url, autocommit=True) as conn:
+        read_only(conn)
+        gaps += reference_gaps(conn)
+        if exp.params is not None:
+            days = exp.activity_days
+            first = (
+                exp.params.start_date.isoformat()
+                if days and days[0] <= exp.params.start_date
+                else None
+            )
+            gaps += [
+                Gap(s.table, "minimum", s.detail, s.partitions)
+                for s in minimums.check(conn, exp.params, first)
+            ]
+    return Report(exp.params, tables, gaps)
+
+
+def reference_gaps(conn: psycopg.Connection) -> list[Gap]:
+    validated = references.validated_constraints(conn)
+    gaps = []
+    for ref in references.references():
+        present = _exists(conn, ref.table) and _exists(conn, ref.target)
+        if present and (problem := references.check(conn, ref, validated)):
+            gaps.append(Gap(ref.table, "reference", problem))
+    return gaps
+
+
+def repair_plan(report: Report) -> dict[str, list[str]]:
+    """{table: partition keys to rewrite}, in the order the tiers are seeded."""
+    plan: dict[str, set[str]] = {}
+    for gap in report.gaps:
+        if gap.partitions:
+            plan.setdefault(gap.table, set()).update(gap.partitions)
+    return {t: sorted(plan[t]) for t in tables_in(plan)}
