@@ -76,10 +76,12 @@ def _embedded_storage(url: str) -> str:
 
 
 def resources(params: SeedParams, url: str, *, bulk: bool, progress: Progress) -> dict[str, object]:
+    from_env = os.environ.get("DATABASE_URL")
     db = (
+        # The URL may hold a password: Dagster records the variable's name, never its value.
         PostgresResource(url=dg.EnvVar("DATABASE_URL"), bulk_load=bulk)
-        if os.environ.get("DATABASE_URL")
-        else PostgresResource(url=url, bulk_load=bulk)  # embedded: a socket URL, no password
+        if from_env and database.normalise_url(from_env) == url
+        else PostgresResource(url=url, bulk_load=bulk)  # embedded (a socket, no password), tests
     )
     values = {k: v for k, v in params.public_dict().items() if v is not None}
     return {

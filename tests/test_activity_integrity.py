@@ -19,12 +19,15 @@ from seed_assets.generators.activity import TABLES
 from seed_assets.progress import Progress
 from tests.conftest import fresh_database
 
+# Named accounts ride along: every invariant below must hold for their guaranteed activity too.
+NAMED = ("qa.one@example.com", "qa.two@example.com")
 PARAMS = SeedParams(
     run_seed="act",
     users=1_000,
     shard_size=500,
     start_date=dt.date(2024, 1, 1),
     end_date=dt.date(2024, 2, 1),
+    named_accounts=NAMED,
 )
 DAYS = 30
 FIRST, LAST = PARAMS.start_date, PARAMS.start_date + dt.timedelta(days=DAYS - 1)
@@ -332,3 +335,26 @@ def test_manifest_matches_every_stored_day(db: psycopg.Connection) -> None:
         assert row_count == counts.get((table, key), 0), (table, key)
         part = partitions.day_partition(dt.date.fromisoformat(key))
         assert load.partition_digest(db, table, part) == (row_count, digest), (table, key)
+
+
+def test_named_accounts_get_their_minimums_on_the_first_day(db: psycopg.Connection) -> None:
+    need = calibration.load(PARAMS.calibration)["named_accounts"]
+    for email in NAMED:
+        me = scalar(db, "SELECT id FROM users WHERE email = %s", [email])
+        signed_up = "SELECT created_at FROM users WHERE id = %s"
+        assert db.execute(signed_up, [me]).fetchone()[0].date() < FIRST  # type: ignore[index]
+        on_day_0 = [FIRST, me]
+        likes = "SELECT count(*) FROM likes WHERE day = %s AND likee_id = %s AND action = 'LIKE'"
+        assert scalar(db, likes, on_day_0) >= need["likes_received"]
+        matched = "SELECT count(*) FROM matches WHERE day = %s AND %s IN (user_a_id, user_b_id)"
+        assert scalar(db, matched, on_day_0) >= need["matches"]
+        talks = (
+            "SELECT c.id, count(x.id) FROM conversations c JOIN matches m ON m.id = c.match_id "
+            "JOIN messages x ON x.conversation_id = c.id AND x.day = %s "
+            "WHERE c.day = %s AND %s IN (m.user_a_id, m.user_b_id) GROUP BY c.id"
+        )
+        chats = db.execute(talks, [FIRST, FIRST, me]).fetchall()
+        assert len(chats) >= need["matches"]
+        assert all(n >= need["messages_per_conversation"] for _, n in chats), chats
+        feed = "SELECT count(*) FROM feed_seen WHERE day = %s AND user_id = %s"
+        assert scalar(db, feed, on_day_0) >= need["feed_posts"]
