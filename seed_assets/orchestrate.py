@@ -19,14 +19,11 @@ from seed_assets import database
 from seed_assets.config import SeedParams
 from seed_assets.definitions import build_definitions
 from seed_assets.defs.resources import PostgresResource, SeedConfig
+from seed_assets.errors import RunFailed
 from seed_assets.progress import Progress
 
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
-
-
-class RunFailed(RuntimeError):
-    """A Dagster run failed; the message is the first line of the step's error."""
 
 
 @dataclasses.dataclass

@@ -13,6 +13,7 @@ from rich.console import Console
 
 from seed_assets import GENERATOR_VERSION, database, guard
 from seed_assets.config import ENV, ConfigError, SeedParams, parse_int
+from seed_assets.errors import RunFailed
 
 # Exit codes: distinct per kind of refusal, so scripts can tell them apart.
 EXIT_CONFIG = 2
@@ -43,8 +44,6 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from seed_assets.orchestrate import RunFailed
-
         try:
             return fn(*args, **kwargs)
         except ConfigError as exc:
