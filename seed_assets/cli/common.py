@@ -85,3 +85,45 @@ def parse_days(value: str, *, allow_zero: bool) -> int:
     if not (0 if allow_zero else 1) <= n <= MAX_DAYS:
         raise ConfigError(f"days must be between {0 if allow_zero else 1} and {MAX_DAYS}, got {n}")
     return n
+
+
+def seed_options(days_default: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The options that determine a seed (the seeds/000 flags, with their original spellings as
+    aliases), shared by every command that generates: `up`, `export`, `explain user`."""
+    options = [
+        click.option(
+            "--users", "--count", "users", type=str, help="Population size [SEED_USERS; 10000]."
+        ),
+        click.option("--run-seed", type=str, help="Seed of all randomness [SEED_RUN_SEED; demo]."),
+        click.option(
+            "--shard-size",
+            "--batch-size",
+            "shard_size",
+            type=str,
+            help="Users per identity partition, i.e. per write transaction [10000].",
+        ),
+        click.option(
+            "--start-date", type=str, help="First simulated day, YYYY-MM-DD [2024-01-01]."
+        ),
+        click.option(
+            "--days",
+            "--activity-days",
+            "days",
+            type=str,
+            default=days_default,
+            help=f"Days of activity from the start date [{days_default}].",
+        ),
+        click.option("--calibration", type=str, help="Calibration profile [spec]."),
+        click.option(
+            "--named-accounts",
+            type=str,
+            help="Comma-separated emails that get guaranteed activity [SEED_NAMED_ACCOUNTS].",
+        ),
+    ]
+
+    def apply(fn: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(options):
+            fn = option(fn)
+        return fn
+
+    return apply

@@ -15,7 +15,15 @@ from rich.table import Table
 from seed_assets import database, runs
 from seed_assets import explain as explain_mod
 from seed_assets import verify as verify_mod
-from seed_assets.cli.common import EXIT_VERIFY, fail, guarded, main, parse_days, seed_params
+from seed_assets.cli.common import (
+    EXIT_VERIFY,
+    fail,
+    guarded,
+    main,
+    parse_days,
+    seed_options,
+    seed_params,
+)
 from seed_assets.config import ConfigError, SeedParams, parse_int
 
 out = Console(highlight=False, emoji=False)
@@ -28,12 +36,7 @@ def explain() -> None:
 
 @explain.command("user")
 @click.argument("user_id", metavar="ID")
-@click.option("--users", "--count", "users", type=str, help="Population size [SEED_USERS; 10000].")
-@click.option("--run-seed", type=str, help="Seed of all randomness [SEED_RUN_SEED; demo].")
-@click.option("--shard-size", type=str, help="Users per identity partition [10000].")
-@click.option("--start-date", type=str, help="First simulated day, YYYY-MM-DD [2024-01-01].")
-@click.option("--days", type=str, default="30", help="Days of activity from the start date [30].")
-@click.option("--calibration", type=str, help="Calibration profile [spec].")
+@seed_options(days_default="30")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (JSON).")
 @guarded
 def user(user_id: str, days: str, as_json: bool, **options: Any) -> None:

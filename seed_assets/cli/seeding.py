@@ -22,6 +22,7 @@ from seed_assets.cli.common import (
     import_dagster,
     main,
     parse_days,
+    seed_options,
     seed_params,
 )
 from seed_assets.config import ConfigError, SeedParams
@@ -29,12 +30,7 @@ from seed_assets.report import RichProgress, timings_table
 
 
 @main.command()
-@click.option("--users", "--count", "users", type=str, help="Population size [SEED_USERS; 10000].")
-@click.option("--run-seed", type=str, help="Seed of all randomness [SEED_RUN_SEED; demo].")
-@click.option("--shard-size", type=str, help="Users per identity partition [10000].")
-@click.option("--start-date", type=str, help="First simulated day, YYYY-MM-DD [2024-01-01].")
-@click.option("--days", type=str, default="0", help="Days of activity from the start date [0].")
-@click.option("--calibration", type=str, help="Calibration profile [spec].")
+@seed_options(days_default="0")
 @click.option("--skip-activity", is_flag=True, help="Identity only, whatever --days says.")
 @click.option("--skip-jobs", is_flag=True, help="Do not compute the derived tables.")
 @click.option("--skip-match-scores", is_flag=True, help="Derived tables without match_scores.")
@@ -83,7 +79,13 @@ def extend(days: str, skip_jobs: bool) -> None:
 
 
 @main.command()
-@click.option("--only", type=str, help="Comma-separated derived tables (default: all of them).")
+@click.option(
+    "--only",
+    "--jobs",
+    "only",
+    type=str,
+    help="Comma-separated derived tables, e.g. match_scores,compatibility (or match-scores).",
+)
 @guarded
 def jobs(only: str | None) -> None:
     """Recompute the derived tables (the app's jobs) from what is seeded.
@@ -93,7 +95,7 @@ def jobs(only: str | None) -> None:
     from seed_assets.schema import DERIVED
 
     names = {t.name for t in DERIVED}
-    chosen = set(only.split(",")) if only else names
+    chosen = {n.strip().replace("-", "_") for n in only.split(",")} if only else names
     if unknown := chosen - names:
         raise ConfigError(f"unknown derived tables {sorted(unknown)}; choose from {sorted(names)}")
     url = database.resolve_url()
