@@ -19,7 +19,15 @@ from seed_assets import database, load, orchestrate, partitions
 from seed_assets.config import SeedParams
 from seed_assets.definitions import build_definitions
 from seed_assets.generators import identity, people, population
-from seed_assets.generators.activity import TABLES, budget, chat, decks, simulate_day, swipes
+from seed_assets.generators.activity import (
+    TABLES,
+    budget,
+    chat,
+    decks,
+    memo,
+    simulate_day,
+    swipes,
+)
 from seed_assets.progress import Progress
 from tests.conftest import fresh_database, row_count, table_digest
 
@@ -106,6 +114,7 @@ def clear_caches() -> None:
     for cached in (
         swipes.deck_swipes,
         swipes.day_swipes,
+        swipes.first_likes,
         chat.matches_on,
         population.population,
         decks.decks,
@@ -225,3 +234,30 @@ def test_another_run_seed_gives_other_likes() -> None:
     shared = ours.select(pairs).join(theirs.select(pairs), on=pairs, how="inner").height
     assert shared < 0.2 * min(ours.height, theirs.height), shared
     assert likes(PARAMS).equals(ours)  # while the same seed repeats itself
+
+
+@settings(
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(order=st.permutations(range(8)), warm_first=st.booleans())
+def test_the_disk_memo_changes_no_row(
+    order: list[int], warm_first: bool, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Days computed in any order with the on-disk memo (empty, or filled by an earlier pass in
+    another order) equal the days computed without it."""
+    memo.enable(None)
+    clear_caches()
+    plain = {d: simulate_day(PARAMS, d) for d in range(8)}
+    memo.enable(tmp_path_factory.mktemp("memo"))
+    try:
+        if warm_first:
+            clear_caches()
+            for d in reversed(order):
+                simulate_day(PARAMS, d)
+        clear_caches()  # only the disk remembers now
+        for d in order:
+            got = simulate_day(PARAMS, d)
+            assert all(got[t].equals(plain[d][t]) for t in TABLES), d
+    finally:
+        memo.enable(None)
+        clear_caches()

@@ -6,11 +6,12 @@ import dagster as dg
 
 from seed_assets import generators, partitions
 from seed_assets.config import SeedParams
+from seed_assets.database import seed_home
 from seed_assets.defs.assets import seed_params, table_asset_args
 from seed_assets.defs.partitions import SINGLE_RUN, daily_partitions
 from seed_assets.defs.resources import PostgresResource, SeedConfig
 from seed_assets.defs.writing import write_partitions
-from seed_assets.generators.activity import TABLES, simulate_day
+from seed_assets.generators.activity import TABLES, memo, simulate_day
 from seed_assets.progress import Progress
 
 # Within the tier: what each table is derived from (besides every identity shard).
@@ -55,6 +56,7 @@ def build_activity(params_at_load: SeedParams) -> dg.AssetsDefinition:
     ):
         """Simulates each day of the range once and writes every selected table for it."""
         params = seed_config.params()
+        memo.enable(seed_home() / "cache")  # earlier days' matches and first likes, on disk
         selected = [t for t in TABLES if dg.AssetKey(t) in context.selected_asset_keys]
         work = []
         for key in context.partition_keys:

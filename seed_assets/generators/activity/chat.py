@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from seed_assets import calibration
 from seed_assets.config import SeedParams
-from seed_assets.generators.activity import named
+from seed_assets.generators.activity import memo, named
 from seed_assets.generators.activity.swipes import day_swipes
 from seed_assets.generators.clock import US_PER_DAY
 from seed_assets.generators.population import population
@@ -63,6 +63,7 @@ def entity_id(day: int, params: SeedParams, rank: I64) -> I64:
 
 
 @lru_cache(maxsize=12)
+@memo.memoized("matches", DayMatches)
 def matches_on(params: SeedParams, day: int) -> DayMatches:
     swipes = day_swipes(params, day)
     m = swipes.match

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from seed_assets import calibration
 from seed_assets.config import SeedParams
-from seed_assets.generators.activity import named
+from seed_assets.generators.activity import memo, named
 from seed_assets.generators.activity.budget import NEVER, budget
 from seed_assets.generators.activity.decks import decks
 from seed_assets.generators.clock import US_PER_DAY, time_of_day_micros
@@ -142,6 +142,22 @@ def deck_swipes(params: SeedParams, day: int) -> DaySwipes:
     return DaySwipes(u, v, like, first, other_liked & like, at)
 
 
+@dataclasses.dataclass(frozen=True, eq=False)
+class FirstLikes:
+    """The LIKEs of one day's deck walks that open a pair (the likes others may review)."""
+
+    liker: I64
+    target: I64
+
+
+@lru_cache(maxsize=4)
+@memo.memoized("first-likes", FirstLikes)
+def first_likes(params: SeedParams, day: int) -> FirstLikes:
+    earlier = deck_swipes(params, day)
+    liked = earlier.first & earlier.like
+    return FirstLikes(earlier.swiper[liked], earlier.target[liked])
+
+
 def review_swipes(params: SeedParams, day: int) -> DaySwipes:
     """Answers given on ``day`` to likes received on earlier days, before the deck got there."""
     act = calibration.load(params.calibration)["activity"]
@@ -149,9 +165,8 @@ def review_swipes(params: SeedParams, day: int) -> DaySwipes:
     for back in range(1, int(act["review_delay_max"]) + 1):
         if day - back < 0:
             continue
-        earlier = deck_swipes(params, day - back)
-        liked = earlier.first & earlier.like
-        liker, reviewer = earlier.swiper[liked], earlier.target[liked]
+        earlier = first_likes(params, day - back)
+        liker, reviewer = earlier.liker, earlier.target
         due = review_delay(params, reviewer, liker) == back
         liker, reviewer = liker[due], reviewer[due]
         before_deck = day < deck_day(params, reviewer, liker)
