@@ -10,7 +10,9 @@ import dagster as dg
 
 from seed_assets.config import SeedParams
 from seed_assets.defs.assets import build_assets
+from seed_assets.defs.checks import CHECKS
 from seed_assets.defs.resources import postgres_from_env, seed_config_from_env
+from seed_assets.defs.schedules import JOBS, build_chain_sensor, build_schedules
 from seed_assets.progress import Progress
 
 
@@ -21,6 +23,10 @@ def build_definitions(params: SeedParams | None = None) -> dg.Definitions:
 
     return dg.Definitions(
         assets=[*build_assets(params), *build_derived(params)],
+        asset_checks=CHECKS,
+        jobs=JOBS,
+        schedules=build_schedules(params),
+        sensors=[build_chain_sensor(params)],
         resources={
             "seed_config": seed_config_from_env(),
             "database": postgres_from_env(),

@@ -1,16 +1,22 @@
 """The seeded assets: ``seed_params``, the catalog and the identity tier (asset = table)."""
 
+import datetime as dt
 from typing import Any
 
 import dagster as dg
+from pydantic import Field
 
-from seed_assets import GENERATOR_VERSION, generators, partitions
-from seed_assets.config import SeedParams
+from seed_assets import GENERATOR_VERSION, ddl, generators, guard, partitions, runs
+from seed_assets.config import ConfigError, SeedParams
+from seed_assets.database import connection, redact
 from seed_assets.defs.partitions import SINGLE_RUN, shard_partitions
 from seed_assets.defs.resources import PostgresResource, SeedConfig
+from seed_assets.defs.schedules import DAYS_TAG
 from seed_assets.defs.writing import write_table
 from seed_assets.frames import column_metadata
 from seed_assets.progress import Progress
+from seed_assets.reset import reset as reset_tables
+from seed_assets.schema import seed_runs
 from seed_assets.schema import table as schema_table
 
 # Dependencies inside the identity tier besides seed_params (what each table refers to).
@@ -24,20 +30,62 @@ IDENTITY_DEPS: dict[str, tuple[str, ...]] = {
 }
 
 
+class SeedParamsConfig(dg.Config):
+    """Run configuration of ``seed_params`` (the ``reseed`` job sets ``reset: all``)."""
+
+    reset: str | None = Field(
+        default=None,
+        description="Before anything downstream is written, remove a scope of seeded tables: "
+        "all, activity or derived (as `seed reset`). Guarded: the database must carry the "
+        "seed-assets marker, not be production, and be local or in SEED_ALLOWED_HOSTS.",
+    )
+
+
 @dg.asset(group_name="params", code_version=GENERATOR_VERSION, kinds={"python"})
-def seed_params(context: dg.AssetExecutionContext, seed_config: SeedConfig) -> dg.MaterializeResult:
+def seed_params(
+    context: dg.AssetExecutionContext,
+    config: SeedParamsConfig,
+    seed_config: SeedConfig,
+    database: PostgresResource,
+) -> dg.MaterializeResult:
     """The seed configuration. Its data version is the configuration's fingerprint, so a new run
-    seed, population or calibration marks every seeded table stale. Writes no table."""
+    seed, population or calibration marks every seeded table stale. Writes no table, unless its
+    run configuration asks for a reset (every seeded asset runs after it)."""
     params = seed_config.params()
     fingerprint = params.fingerprint()
     context.log.info(f"seed parameters {params.public_dict()} -> {fingerprint}")
-    return dg.MaterializeResult(
-        data_version=dg.DataVersion(fingerprint),
-        metadata={
-            "fingerprint": fingerprint,
-            **{k: str(v) for k, v in params.public_dict().items()},
-        },
-    )
+    metadata: dict[str, Any] = {
+        "fingerprint": fingerprint,
+        **{k: str(v) for k, v in params.public_dict().items()},
+    }
+    if config.reset:
+        removed = _reset(context, database.resolved_url(), config.reset, params)
+        metadata |= {"reset": config.reset, "rows_removed": removed}
+    return dg.MaterializeResult(data_version=dg.DataVersion(fingerprint), metadata=metadata)
+
+
+def _reset(context: dg.AssetExecutionContext, url: str, scope: str, params: SeedParams) -> int:
+    """The guarded reset; this run is the confirmation, so the database's own name confirms it.
+
+    A reset of everything starts a reseed, recorded in ``seed_runs`` as a ``seed up`` of these
+    parameters and of the days its chain writes (the run's ``seed/days`` tag): what the audit at
+    the end of the chain, and ``seed extend`` later, compare the database with."""
+    try:
+        guard.check_host(url)  # before connecting anywhere
+        with connection(url, autocommit=True) as conn:
+            removed = reset_tables(conn, url, scope, guard.database_name(conn))
+            if scope == "all":
+                span = None
+                if days := context.run.tags.get(DAYS_TAG):
+                    first, last = (dt.date.fromisoformat(d) for d in days.split("..."))
+                    span = (first, last)
+                conn.execute(ddl.create_table_sql(seed_runs))  # type: ignore[arg-type]
+                runs.start(conn, context.run.run_id, "seed up", params, span)
+                runs.finish(conn, context.run.run_id, "success", {})
+    except (guard.Refused, ConfigError) as exc:
+        raise dg.Failure(redact(str(exc), url)) from exc
+    context.log.info(f"reset {scope}: {sum(removed.values()):,} rows removed")
+    return sum(removed.values())
 
 
 def table_metadata(name: str) -> dict[str, object]:
