@@ -1,2 +1,2 @@
--- A separate database for Dagster's own storage, beside the seeded one.
+-- Dagster's own storage (runs, events, schedules) in a database beside the seeded one.
 CREATE DATABASE dagster OWNER seed;
