@@ -131,6 +131,14 @@ def copy_frame(
     return digest.hexdigest()
 
 
+def frame_digest(table_name: str, frame: pl.DataFrame) -> str:
+    """The digest ``write_partition`` records for these rows, computed without a database."""
+    digest = hashlib.blake2b(digest_size=16)
+    for block in binary_copy.encode(canonical(table_name, frame)):
+        digest.update(block)
+    return digest.hexdigest()
+
+
 def is_day_partitioned(table_name: str) -> bool:
     return bool(schema_table(table_name).dialect_options["postgresql"].get("partition_by"))
 

@@ -65,12 +65,14 @@ def finish(conn: psycopg.Connection, run_id: str, status: str, row_counts: dict[
 
 
 def last_params(conn: psycopg.Connection) -> tuple[SeedParams, str] | None:
-    """The parameters (and their fingerprint) of the last successful ``seed up``."""
+    """The parameters (and their fingerprint) of the last successful ``seed up`` or ``seed load``
+    (a loaded export carries its parameters, so ``seed extend`` can continue it)."""
     exists = conn.execute("SELECT to_regclass('seed_runs') IS NOT NULL").fetchone()
     if not exists or not exists[0]:
         return None
     row = conn.execute(
-        "SELECT params FROM seed_runs WHERE status = 'success' AND command = 'seed up' "
+        "SELECT params FROM seed_runs WHERE status = 'success' "
+        "AND command IN ('seed up', 'seed load') "
         "ORDER BY started_at DESC LIMIT 1"
     ).fetchone()
     if row is None:

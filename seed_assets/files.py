@@ -1,0 +1,252 @@
+"""`seed export` and `seed load`: a seed as files, made without a database, and loaded back.
+
+An export is a directory ``DIR/<table>/<partition>[-<n>].parquet|.csv`` plus ``DIR/manifest.json``
+(format, parameters and fingerprint, generator version, and per partition its row count, digest
+and files). The rows are the generators' own, in canonical form (``load.canonical``), and each
+digest is the one a seed run records in ``seed_manifest`` for that partition, so a load can prove
+it wrote exactly what was exported. Derived tables are not exported: after a load, ``seed jobs``
+computes them from the loaded rows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+import polars as pl
+import psycopg
+
+from seed_assets import database, ddl, generators, guard, partitions, runs
+from seed_assets.config import ConfigError, SeedParams
+from seed_assets.file_formats import read_files, write_files
+from seed_assets.generators.activity import TABLES as ACTIVITY_TABLES
+from seed_assets.generators.activity import simulate_day
+from seed_assets.load import Partition, WriteResult, canonical, frame_digest, pipelined_writer
+from seed_assets.manifest_file import (
+    STAGING,
+    Entry,
+    Manifest,
+    check_export,
+    read_manifest,
+    references_missing,
+)
+from seed_assets.progress import Progress
+
+DEFAULT_SHARD_ROWS = 500_000
+
+# One unit of generation: a partition, the tables it yields, and the function that yields them.
+Unit = tuple[Partition, list[str], Callable[[], dict[str, pl.DataFrame]]]
+
+
+class LoadFailed(RuntimeError):
+    """Loading an export failed part-way; the message is one line (the run is marked failed)."""
+
+
+@dataclasses.dataclass
+class TableTotal:
+    """What was exported or loaded for one table."""
+
+    table: str
+    rows: int = 0
+    seconds: float = 0.0
+    partitions: int = 0
+    files: int = 0
+    bytes: int = 0
+
+    def add(self, entry: Entry, size: int, seconds: float) -> None:
+        self.rows, self.seconds = self.rows + entry.rows, self.seconds + seconds
+        self.partitions, self.files = self.partitions + 1, self.files + len(entry.files)
+        self.bytes += size
+
+
+def export(
+    params: SeedParams,
+    out_dir: Path,
+    fmt: str = "parquet",
+    shard_rows: int = DEFAULT_SHARD_ROWS,
+    tables: str | None = None,
+    days: int = 0,
+    progress: Progress | None = None,
+) -> list[TableTotal]:
+    """Generate the chosen tables (default: catalog, identity and, with ``days``, activity) into
+    files under ``out_dir``. Checks everything before writing; a failed export leaves the
+    directory as it was. ``out_dir`` must be missing, empty, or an export of the same format."""
+    progress = progress or Progress()
+    chosen, previous = check_export(out_dir, fmt, shard_rows, tables, days)
+    if days:
+        last = params.start_date + dt.timedelta(days=days - 1)
+        if params.end_date is None or params.end_date <= last:
+            params = params.replace(end_date=last + dt.timedelta(days=1))
+    units = _units(params, chosen, days)
+    for table in chosen:
+        progress.start(table, sum(table in unit_tables for _, unit_tables, _ in units))
+    created, staging = not out_dir.exists(), out_dir / STAGING
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    entries: dict[str, list[Entry]] = {t: [] for t in chosen}
+    totals = {t: TableTotal(t) for t in chosen}
+    try:
+        for table, entry, size, seconds in _write_units(staging, units, fmt, shard_rows):
+            entries[table].append(entry)
+            totals[table].add(entry, size, seconds)
+            progress.advance(table, entry.rows)
+        for table in chosen:
+            entries[table].sort(key=lambda e: e.partition)
+            progress.finish(table)
+        manifest = Manifest(fmt, params, params.fingerprint(), days, shard_rows, entries)
+        manifest.commit(out_dir, previous)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        if created and not any(out_dir.iterdir()):
+            out_dir.rmdir()  # a failed export into a new directory leaves nothing behind
+    return list(totals.values())
+
+
+def _units(params: SeedParams, tables: list[str], days: int) -> list[Unit]:
+    """Catalog tables whole, identity tables by shard (all of a shard's tables at once: they share
+    its people), activity by day (each day simulated once for all its tables)."""
+    units: list[Unit] = []
+    for name in (t for t in tables if t in generators.CATALOG):
+        make = generators.CATALOG[name]
+        units.append((partitions.whole_table(), [name], lambda n=name, m=make: {n: m()}))
+    identity = [t for t in tables if t in generators.IDENTITY]
+    for key in partitions.shard_keys(params) if identity else []:
+        part = partitions.shard_partition(params, key)
+        lo, hi = int(part.lo), int(part.hi)  # type: ignore[arg-type]
+        units.append((part, identity, lambda lo=lo, hi=hi: _shard(params, identity, lo, hi)))
+    activity = [t for t in tables if t in ACTIVITY_TABLES]
+    for day in range(days) if activity else []:
+        date = params.start_date + dt.timedelta(days=day)
+        units.append(
+            (partitions.day_partition(date), activity, lambda d=day: simulate_day(params, d))
+        )
+    return units
+
+
+def _shard(params: SeedParams, tables: list[str], lo: int, hi: int) -> dict[str, pl.DataFrame]:
+    return {t: generators.IDENTITY[t](params, lo, hi) for t in tables}
+
+
+def _write_units(
+    staging: Path, units: list[Unit], fmt: str, shard_rows: int
+) -> Iterator[tuple[str, Entry, int, float]]:
+    """Generate units here while two threads digest and write the previous ones' files."""
+    pending: list[Future[tuple[str, Entry, int, float]]] = []
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="seed-export") as pool:
+        for part, tables, make in units:
+            frames = make()
+            for table in tables:
+                while len(pending) >= 8:
+                    yield pending.pop(0).result()
+                args = (staging, table, part.key, frames[table], fmt, shard_rows)
+                pending.append(pool.submit(_write_partition, *args))
+        while pending:
+            yield pending.pop(0).result()
+
+
+def _write_partition(
+    staging: Path, table: str, key: str, frame: pl.DataFrame, fmt: str, shard_rows: int
+) -> tuple[str, Entry, int, float]:
+    started = time.perf_counter()
+    frame = canonical(table, frame)
+    names, size = write_files(frame, staging, table, key, fmt, shard_rows)
+    entry = Entry(key, frame.height, frame_digest(table, frame), names)
+    return table, entry, size, time.perf_counter() - started
+
+
+def load(
+    url: str, src_dir: Path, progress: Progress | None = None
+) -> tuple[list[TableTotal], float]:
+    """Load an export into the database, partition by partition, as a seed run writes them;
+    return the totals per table and the seconds spent building indexes and foreign keys.
+
+    On an empty database the tables are created bare, and indexes, foreign keys and statistics
+    are built once at the end. Every partition's digest must equal the export's.
+    """
+    progress = progress or Progress()
+    manifest = read_manifest(src_dir)
+    tables = list(manifest.tables)
+    guard.check_host(url)  # before connecting anywhere
+    with database.connection(url, autocommit=True) as conn:
+        guard.ensure_writable(conn, url, "seed load")
+        bulk = ddl.is_empty(conn)
+        if bulk and (missing := references_missing(tables)):
+            raise ConfigError(
+                f"the export lacks {', '.join(missing)}, which its tables refer to; "
+                "load it into a seeded database, or export those tables too"
+            )
+        ddl.ensure_schema(conn, bare=bulk)
+        run_id = f"load-{uuid.uuid4()}"
+        runs.start(conn, run_id, "seed load", manifest.params)
+    try:
+        totals = _write_all(url, src_dir, manifest, bulk, progress)
+        started = time.perf_counter()
+        if bulk:
+            ddl.finish_bulk_load(url, tables)
+        finishing = time.perf_counter() - started
+    except Exception as exc:
+        with database.connection(url, autocommit=True) as conn:
+            runs.finish(conn, run_id, "failure", {})
+        if isinstance(exc, psycopg.Error):
+            raise LoadFailed(str(exc).strip().splitlines()[0]) from exc
+        raise
+    with database.connection(url, autocommit=True) as conn:
+        runs.finish(conn, run_id, "success", {t.table: t.rows for t in totals})
+    return totals, finishing
+
+
+def _write_all(
+    url: str, src_dir: Path, manifest: Manifest, bulk: bool, progress: Progress
+) -> list[TableTotal]:
+    """Read each partition's files and hand them to the pipelined writer, table by table.
+
+    Outside a bulk load the foreign keys are live, so each table is written completely before
+    the tables that refer to it start."""
+    expected = {(t, e.partition): e for t, entries in manifest.tables.items() for e in entries}
+
+    def verify(result: WriteResult) -> None:
+        entry = expected[(result.table, result.partition)]
+        if (result.rows, result.digest) != (entry.rows, entry.digest):
+            raise LoadFailed(
+                f"{result.table}[{result.partition}]: the rows loaded differ from the export "
+                f"(digest {result.digest}, the manifest says {entry.digest}); its files were "
+                "changed after the export"
+            )
+        progress.advance(result.table, result.rows)
+
+    with pipelined_writer(url, manifest.provenance(), on_done=verify, bulk=bulk) as writer:
+        for table, entries in manifest.tables.items():
+            progress.start(table, len(entries))
+            for entry in entries:
+                frame = _read_partition(src_dir, table, entry, manifest.format)
+                writer.submit(table, manifest.partition(table, entry.partition), frame)
+            if not bulk:
+                writer.drain()
+        results = writer.drain()
+    totals = {t: TableTotal(t, partitions=len(e)) for t, e in manifest.tables.items()}
+    for r in results:
+        totals[r.table].rows += r.rows
+        totals[r.table].seconds += r.seconds
+    for table in totals:
+        progress.finish(table)
+    return list(totals.values())
+
+
+def _read_partition(src_dir: Path, table: str, entry: Entry, fmt: str) -> pl.DataFrame:
+    try:
+        frame = read_files(table, [src_dir / name for name in entry.files], fmt)
+    except Exception as exc:  # polars raises many kinds; all mean the file is unreadable
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise LoadFailed(f"cannot read {table}[{entry.partition}] from {src_dir}: {first}") from exc
+    if frame.height != entry.rows:
+        raise LoadFailed(
+            f"{table}[{entry.partition}]: its files hold {frame.height:,} rows, the manifest "
+            f"says {entry.rows:,}; the export is incomplete or was changed"
+        )
+    return frame
