@@ -183,7 +183,9 @@ def load(
             )
         ddl.ensure_schema(conn, bare=bulk)
         run_id = f"load-{uuid.uuid4()}"
-        runs.start(conn, run_id, "seed load", manifest.params)
+        first = manifest.params.start_date
+        span = (first, first + dt.timedelta(days=manifest.days - 1)) if manifest.days else None
+        runs.start(conn, run_id, "seed load", manifest.params, span)
     try:
         totals = _write_all(url, src_dir, manifest, bulk, progress)
         started = time.perf_counter()

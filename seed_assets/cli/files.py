@@ -12,7 +12,16 @@ from rich.console import Console
 from rich.table import Table
 
 from seed_assets import database, files
-from seed_assets.cli.common import EXIT_RUN, err, fail, guarded, main, parse_days, seed_params
+from seed_assets.cli.common import (
+    EXIT_RUN,
+    err,
+    fail,
+    guarded,
+    main,
+    parse_days,
+    seed_options,
+    seed_params,
+)
 from seed_assets.config import parse_int
 from seed_assets.report import RichProgress, timings_table
 
@@ -26,12 +35,7 @@ from seed_assets.report import RichProgress, timings_table
     help=f"Rows per file at most; larger partitions are split [{files.DEFAULT_SHARD_ROWS}].",
 )
 @click.option("--tables", type=str, help="Comma-separated tables [catalog, identity, activity].")
-@click.option("--users", "--count", "users", type=str, help="Population size [SEED_USERS; 10000].")
-@click.option("--run-seed", type=str, help="Seed of all randomness [SEED_RUN_SEED; demo].")
-@click.option("--shard-size", type=str, help="Users per identity partition [10000].")
-@click.option("--start-date", type=str, help="First simulated day, YYYY-MM-DD [2024-01-01].")
-@click.option("--days", type=str, default="0", help="Days of activity from the start date [0].")
-@click.option("--calibration", type=str, help="Calibration profile [spec].")
+@seed_options(days_default="0")
 @guarded
 def export(
     out: str, fmt: str, shard_rows: str, tables: str | None, days: str, **options: Any

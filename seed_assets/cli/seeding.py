@@ -110,7 +110,9 @@ def _recorded(url: str) -> tuple[SeedParams, dt.date, dt.date | None]:
     with database.connection(url, autocommit=True) as conn:
         params = runs.expectation(conn).params
         if params is None:
-            raise ConfigError("nothing seeded here: this database has no successful `seed up`")
+            raise ConfigError(
+                "nothing seeded here: this database has no successful `seed up` or `seed load`"
+            )
         recorded = runs.last_params(conn)
         if recorded is not None and params.fingerprint() != recorded[1]:
             raise ConfigError(
