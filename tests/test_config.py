@@ -165,6 +165,7 @@ def test_from_env_reads_seed_variables() -> None:
         "SEED_END_DATE": "2023-05-01",
         "SEED_CALIBRATION": "spec",
         "SEED_DEV_PASSWORD": "hunter2",
+        "SEED_NAMED_ACCOUNTS": "QA.One@example.com, qa2@example.com",
         "UNRELATED": "ignored",
         "USERS": "7",
     }
@@ -177,6 +178,7 @@ def test_from_env_reads_seed_variables() -> None:
         end_date=dt.date(2023, 5, 1),
         calibration="spec",
         dev_password="hunter2",
+        named_accounts=("qa.one@example.com", "qa2@example.com"),
     )
     assert p.shard_count == 3
     assert set(ENV.values()) <= set(env)
@@ -251,6 +253,7 @@ def test_public_dict_has_no_password() -> None:
         "start_date": "2024-01-01",
         "end_date": None,
         "calibration": "spec",
+        "named_accounts": None,
     }
     # public_dict round-trips through from_strings (with the password passed separately).
     again = SeedParams.from_strings({**public, "dev_password": "s3cret-Pa55"})
@@ -280,3 +283,17 @@ def test_params_are_frozen_and_hashable() -> None:
     assert p.replace(users=5).users == 5
     with pytest.raises(ConfigError):
         p.replace(users=0)
+
+
+def test_named_accounts_are_validated_and_shape_the_fingerprint() -> None:
+    plain = SeedParams(users=1_000)
+    named = plain.replace(named_accounts=("qa@example.com",))
+    assert named.fingerprint() != plain.fingerprint()
+    assert SeedParams(users=1_000, named_accounts=()).fingerprint() == plain.fingerprint()
+    round_trip = SeedParams.from_strings(named.public_dict() | {"dev_password": None})
+    assert round_trip.named_accounts == ("qa@example.com",)
+    for bad in (("not-an-email",), ("a@example.com", "a@example.com"), ("A b@x.io",)):
+        with pytest.raises(ConfigError):
+            plain.replace(named_accounts=bad)
+    with pytest.raises(ConfigError, match="named accounts"):
+        SeedParams(users=10, named_accounts=("a@example.com", "b@example.com"))
