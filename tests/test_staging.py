@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import urlsplit
 
 import dagster as dg
 import psycopg
@@ -221,7 +220,7 @@ def test_weekly_reseed_refuses_production_and_foreign_hosts(
     guard.init(conn, db_url)
     target = db_url
     if "SEED_ALLOWED_HOSTS" in variables:  # neither local nor allowed (never contacted)
-        target = urlsplit(db_url)._replace(netloc="seed@db.example.invalid:5432").geturl()
+        target = "postgresql://seed@db.example.invalid:5432/seed"
     for name, value in variables.items():
         env.setenv(name, value)
     defs = bound_to(env, target)
