@@ -146,12 +146,14 @@ def ensure_writable(
     _check_environment(environment_from_env(), ENVIRONMENT_ENV)
     marker = read_marker(conn)
     if marker is None:
-        if has_tables(conn) or not adopt_empty:
-            name = database_name(conn)
+        name = database_name(conn)
+        if has_tables(conn):
             raise Refused(
                 f"{action}: database {name!r} has tables but no seed-assets marker; if it is "
                 f"meant for seeding, run `seed init --confirm {name}` first"
             )
+        if not adopt_empty:
+            raise Refused(f"{action}: database {name!r} is empty and has no seed-assets marker")
         return init(conn, url)
     _check_environment(marker.environment, "this database's seed marker")
     return marker
