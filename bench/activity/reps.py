@@ -12,6 +12,7 @@ from pathlib import Path
 from rich.console import Console
 
 from bench import peerrun, pg, seedcli, tiers
+from bench.activity import limits
 from bench.activity.sizes import (
     ACTIVITY,
     DERIVED,
@@ -42,6 +43,9 @@ class Rep:
     server: str
     steps: dict[str, tiers.Step]  # table -> its asset step in `seed up` (Dagster's event log)
     peer: peerrun.PeerRun | None = None  # the peer seed script, when it ran in this repetition
+    audit: seedcli.CliRun | None = None  # `seed audit` on A after the appends
+    repair: seedcli.CliRun | None = None  # `seed repair` after damaging one day of A's likes
+    raw: limits.RawLimit | None = None  # A's tables loaded raw into a fresh database
 
     def day_rows(self, day: int) -> float:
         """Activity rows of appended day ``day``, per the manifest of the database that
@@ -163,6 +167,18 @@ def one_rep(runner: Runner, series: bool, peer: bool = False) -> Rep:
             after = pg.count_rows(url, ACTIVITY)
             derived_after = pg.count_rows(url, DERIVED)
             manifest_a = pg.manifest(url, ACTIVITY)
+        audit = runner.cli(home, "audit", "audit")
+        with pg.attached_server(pgdata) as url:
+            limits.damage_one_day(url, day_key(d // 2))
+        repair = runner.cli(home, "repair-one-day", "repair")
+        with pg.attached_server(pgdata) as url:
+            everything = [*limits.CATALOG, *TABLES]
+            raw = limits.raw_limit(pg.with_database(url, "postgres"), url, everything, home / "raw")
+        runner.console.print(
+            f"  raw limit: COPY {raw.load_s:.2f} s + indexes/FKs/ANALYZE {raw.constraints_s:.2f} s,"
+            f" {raw.rows:,} rows",
+            highlight=False,
+        )
     added = {t: after[t] - counts[t] for t in ACTIVITY}
     up1, b_appends, bulk, manifest_b = database_b(runner, series)
     peer_run = None
@@ -183,6 +199,9 @@ def one_rep(runner: Runner, series: bool, peer: bool = False) -> Rep:
         server=server,
         steps=steps,
         peer=peer_run,
+        audit=audit,
+        repair=repair,
+        raw=raw,
     )
 
 

@@ -68,6 +68,12 @@ def figures(size: Size, rep: Rep) -> dict[str, float]:
         "to_2d_s": rep.bulk[2 * d].seconds if 2 * d in rep.bulk else nan,
         "last_s": last.seconds if last else nan,
         "ratio_last": stats.ratio(last.seconds, d2) if last else nan,
+        "audit_s": rep.audit.seconds if rep.audit else nan,
+        "repair_s": rep.repair.seconds if rep.repair else nan,
+        "raw_s": rep.raw.load_s if rep.raw else nan,
+        "raw_full_s": rep.raw.total_s if rep.raw else nan,
+        "vs_raw": stats.ratio(rep.up.seconds, rep.raw.total_s) if rep.raw else nan,
+        "vs_copy": stats.ratio(rep.up.seconds, rep.raw.load_s) if rep.raw else nan,
     }
 
 
@@ -86,6 +92,12 @@ def columns(size: Size) -> list[Column]:
         Column("to_2d_s", f"+{d} d s"),
         Column("last_s", f"day {2 * d + 1} s"),
         Column("ratio_last", f"day {2 * d + 1}/day 2", ".2f"),
+        Column("audit_s", "audit s"),
+        Column("repair_s", "repair 1 day s"),
+        Column("raw_s", "raw COPY s"),
+        Column("raw_full_s", "raw + idx/FK s"),
+        Column("vs_raw", "up / raw+idx", ".2f"),
+        Column("vs_copy", "up / raw COPY", ".2f"),
     ]
 
 
@@ -117,6 +129,33 @@ def targets(size: Size, med: dict[str, float]) -> list[Target]:
                 f"median ratio day {d + 1}/day 2 = {med['ratio']:.2f} "
                 f"({med['a1_s']:.2f} s vs {med['d2_s']:.2f} s)",
                 med["ratio"] <= size.append_ratio_target,
+            )
+        )
+    if size.append_target_s is not None:
+        out.append(
+            Target(
+                f"appending a day to {size.name} under {size.append_target_s:g} s "
+                "(a whole `seed extend --days 1`)",
+                f"median day {d + 1} {med['a1_s']:.2f} s",
+                med["a1_s"] < size.append_target_s,
+            )
+        )
+    if size.audit_target_s is not None:
+        out.append(
+            Target(
+                f"auditing {size.name} under {size.audit_target_s:g} s (a whole `seed audit`)",
+                f"median {med['audit_s']:.2f} s",
+                med["audit_s"] < size.audit_target_s,
+            )
+        )
+    if size.raw_ratio_target is not None:
+        out.append(
+            Target(
+                f"{size.name} end to end within {size.raw_ratio_target:g}x of the raw load of the "
+                "same rows (COPY, then the same indexes and foreign keys)",
+                f"median up / raw = {med['vs_raw']:.2f} ({med['up_s']:.2f} s vs "
+                f"{med['raw_full_s']:.2f} s; vs the bare COPY alone {med['vs_copy']:.2f})",
+                med["vs_raw"] <= size.raw_ratio_target,
             )
         )
     return out

@@ -31,6 +31,9 @@ class Size:
     up_target_s: float | None = None
     rss_target_gb: float | None = None
     append_ratio_target: float | None = None
+    append_target_s: float | None = None  # appending one day (day D+1), whole CLI call
+    audit_target_s: float | None = None
+    raw_ratio_target: float | None = None  # end to end / raw load (with indexes and FKs)
 
     @property
     def label(self) -> str:
@@ -41,7 +44,17 @@ SIZES: dict[str, Size] = {
     s.name: s
     for s in (
         Size("S", 1_000, 30, up_target_s=10.0),
-        Size("M", 100_000, 30, up_target_s=120.0, rss_target_gb=3.0, append_ratio_target=1.5),
+        Size(
+            "M",
+            100_000,
+            30,
+            up_target_s=120.0,
+            rss_target_gb=3.0,
+            append_ratio_target=1.5,
+            append_target_s=5.0,
+            audit_target_s=15.0,
+            raw_ratio_target=2.0,
+        ),
         Size("L", 1_000_000, 7),
     )
 }

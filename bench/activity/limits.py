@@ -1,0 +1,89 @@
+"""What the activity workload measures besides seeding: the raw-load limit, audit and repair.
+
+- The limit: every identity and activity table of database A is dumped (binary COPY, to files,
+  untimed) and loaded raw into a fresh database of the same server: bare tables, one
+  transaction, ``COPY ... FROM STDIN (FORMAT binary)`` of the ready-made bytes (timed), then the
+  indexes, foreign keys and ANALYZE the schema has (``ddl.finish_bulk_load``, timed apart).
+- ``seed audit`` on A (read-only), then one day re-materialised: a share of that day's likes is
+  deleted and ``seed repair`` (audit, rewrite of that one partition, audit again) is timed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+
+from bench import pg
+from seed_assets import database, ddl, load, partitions, schema
+from seed_assets.frames import columns
+
+CHUNK = 1 << 20
+CATALOG = [t.name for t in schema.CATALOG]
+
+
+@dataclasses.dataclass(frozen=True)
+class RawLimit:
+    load_s: float  # COPY of every table into bare tables, one transaction
+    constraints_s: float  # indexes, foreign keys, ANALYZE afterwards
+    rows: int
+    nbytes: int
+
+    @property
+    def total_s(self) -> float:
+        return self.load_s + self.constraints_s
+
+
+def _copy_sql(table: str, direction: str) -> str:
+    cols = ", ".join(f'"{c}"' for c in columns(table))
+    if direction == "out":
+        return f'COPY (SELECT {cols} FROM "{table}") TO STDOUT (FORMAT binary)'
+    return f'COPY "{table}" ({cols}) FROM STDIN (FORMAT binary)'
+
+
+def raw_limit(admin_url: str, source_url: str, tables: list[str], workdir: Path) -> RawLimit:
+    """Dump ``tables`` from ``source_url`` (untimed), load them raw into a new database."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    files = {t: workdir / f"{t}.bin" for t in tables}
+    with database.connection(source_url, autocommit=True) as conn, conn.cursor() as cur:
+        for table, path in files.items():
+            with path.open("wb") as out, cur.copy(_copy_sql(table, "out")) as copy:  # type: ignore[arg-type]
+                for block in copy:
+                    out.write(block)
+    with database.connection(source_url, autocommit=True) as conn:
+        days = [r[0] for r in conn.execute("SELECT DISTINCT day FROM likes ORDER BY 1")]
+    target = pg.create_database(admin_url, "raw_limit")
+    with database.connection(target, autocommit=True) as conn:  # the schema: untimed
+        ddl.ensure_schema(conn, bare=True)
+        for table in (t for t in tables if load.is_day_partitioned(t)):
+            for day in days:
+                part = partitions.day_partition(day)
+                conn.execute(
+                    f'CREATE TABLE "{load.child_table(table, part)}" PARTITION OF "{table}" '  # type: ignore[arg-type]
+                    f"FOR VALUES FROM ('{part.lo}') TO ('{part.hi}')"
+                )
+    rows = 0
+    with database.connection(target) as conn:
+        started = time.perf_counter()
+        with conn.cursor() as cur:
+            for table, path in files.items():
+                with path.open("rb") as src, cur.copy(_copy_sql(table, "in")) as copy:  # type: ignore[arg-type]
+                    while block := src.read(CHUNK):
+                        copy.write(block)
+                rows += cur.rowcount
+        conn.commit()
+        load_s = time.perf_counter() - started
+    started = time.perf_counter()
+    ddl.finish_bulk_load(target, tables)
+    constraints_s = time.perf_counter() - started
+    nbytes = sum(p.stat().st_size for p in files.values())
+    for path in files.values():
+        path.unlink()
+    return RawLimit(load_s, constraints_s, rows, nbytes)
+
+
+def damage_one_day(url: str, day_key: str) -> int:
+    """Delete a fifth of one day's likes; return how many."""
+    with database.connection(url, autocommit=True) as conn:
+        cur = conn.execute("DELETE FROM likes WHERE day = %s AND id %% 5 = 0", [day_key])
+        return cur.rowcount
