@@ -55,9 +55,30 @@ def dagster_instance(url: str | None = None) -> dg.DagsterInstance:
         config.write_text(f"{_MARKER}\n{storage}telemetry:\n  enabled: false\n")
     instance = dg.DagsterInstance.get()
     if "postgres" in type(instance.event_log_storage).__module__:
-        # Keep one pooled connection instead of connecting for every event written.
-        instance.optimize_for_webserver(statement_timeout=0, pool_recycle=3600, max_overflow=4)
+        _pool_connections(instance)
     return instance
+
+
+def _pool_connections(instance: dg.DagsterInstance) -> None:
+    """Keep a few open connections instead of connecting for every event written.
+
+    ``optimize_for_webserver`` pools one connection; writing an event checks out a second one,
+    which was then opened and closed every time (a third of the CLI's Dagster bookkeeping).
+    """
+    from dagster_postgres.utils import create_pg_engine
+
+    instance.optimize_for_webserver(statement_timeout=0, pool_recycle=3600, max_overflow=4)
+    for storage in (instance.event_log_storage, instance.run_storage, instance.schedule_storage):
+        url = getattr(storage, "postgres_url", None)
+        if url and hasattr(storage, "_engine"):
+            storage._engine = create_pg_engine(  # type: ignore[union-attr]
+                url,
+                getattr(storage, "_token_provider", None),
+                isolation_level="AUTOCOMMIT",
+                pool_size=4,
+                max_overflow=4,
+                pool_recycle=3600,
+            )
 
 
 def _embedded_storage(url: str) -> str:
