@@ -110,11 +110,12 @@ def expectation(conn: psycopg.Connection) -> Expectation:
     if not exists or not exists[0]:
         return Expectation(None, None)
     rows = conn.execute(
-        "SELECT command, params FROM seed_runs WHERE status = 'success' ORDER BY started_at"
+        "SELECT command, params, row_counts ? 'users' FROM seed_runs WHERE status = 'success' "
+        "ORDER BY started_at"
     ).fetchall()
     params: SeedParams | None = None
     first = last = None
-    for command, recorded in rows:
+    for command, recorded, wrote_users in rows:
         recorded = dict(recorded)
         if command == "seed reset":
             if recorded.get("scope") == "all":
@@ -122,7 +123,7 @@ def expectation(conn: psycopg.Connection) -> Expectation:
             if recorded.get("scope") in ("all", "activity"):
                 first = last = None
             continue
-        if command in SEEDING:
+        if command in SEEDING or (command.startswith("dagster ") and wrote_users):
             fields = {
                 k: v for k, v in recorded.items() if k not in ("fingerprint", "activity_days")
             }
@@ -143,4 +144,47 @@ def record_reset(
         "INSERT INTO seed_runs (run_id, command, run_seed, params, versions, status, row_counts, "
         "finished_at) VALUES (%s, 'seed reset', '', %s, %s, 'success', %s, now())",
         [run_id, json.dumps({"scope": scope}), json.dumps(versions(conn)), json.dumps(removed)],
+    )
+
+
+def record_step(
+    conn: psycopg.Connection,
+    run_id: str,
+    command: str,
+    params: SeedParams,
+    activity_days: tuple[dt.date, dt.date] | None,
+    row_counts: dict[str, int] | None,
+) -> None:
+    """A run launched from Dagster (UI, schedule, sensor): each step upserts the run's row.
+
+    ``row_counts`` None: the step starts (status ``running``); otherwise it finished and its
+    counts are added (status ``success``, until a later step starts)."""
+    row = conn.execute(
+        "SELECT params, row_counts FROM seed_runs WHERE run_id = %s", [run_id]
+    ).fetchone()
+    recorded = dict(row[0]) if row else {}
+    counts = dict(row[1]) if row else {}
+    days = [dt.date.fromisoformat(d) for d in recorded.get("activity_days", [])]
+    if activity_days:
+        days += list(activity_days)
+    fresh = {**params.public_dict(), "fingerprint": params.fingerprint()}
+    if days:
+        fresh["activity_days"] = [min(days).isoformat(), max(days).isoformat()]
+    for table, rows in (row_counts or {}).items():
+        counts[table] = counts.get(table, 0) + rows
+    status = "running" if row_counts is None else "success"
+    conn.execute(
+        "INSERT INTO seed_runs (run_id, command, run_seed, params, versions, row_counts, status) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (run_id) DO UPDATE SET "
+        "params = EXCLUDED.params, row_counts = EXCLUDED.row_counts, status = EXCLUDED.status, "
+        "finished_at = CASE WHEN EXCLUDED.status = 'success' THEN now() END",
+        [
+            run_id,
+            command,
+            params.run_seed,
+            json.dumps(fresh),
+            json.dumps(versions(conn)),
+            json.dumps(counts),
+            status,
+        ],
     )

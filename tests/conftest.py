@@ -34,11 +34,15 @@ def with_database(url: str, name: str) -> str:
 
 
 @contextmanager
-def fresh_database(server_url: str, prefix: str = "t") -> Iterator[str]:
-    """A new, empty database on the server (its URL), dropped on exit."""
+def fresh_database(
+    server_url: str, prefix: str = "t", template: str | None = None
+) -> Iterator[str]:
+    """A new database on the server (its URL), dropped on exit: empty, or a copy of the
+    database at URL ``template`` (nobody may be connected to it)."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    copy = f' TEMPLATE "{urlsplit(template).path.lstrip("/")}"' if template else ""
     with database.connection(server_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+        admin.execute(f'CREATE DATABASE "{name}"{copy}')  # type: ignore[arg-type]
     try:
         yield with_database(server_url, name)
     finally:

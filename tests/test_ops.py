@@ -18,7 +18,7 @@ import pytest
 
 from seed_assets import audit, database
 from seed_assets.schema import ACTIVITY, CATALOG, DERIVED, IDENTITY
-from tests.conftest import fresh_database, row_count, table_digest, with_database
+from tests.conftest import fresh_database, row_count, table_digest
 from tests.test_cli import run
 
 NAMED = "qa.one@example.com,qa.two@example.com"
@@ -50,15 +50,8 @@ def _env(home: Path, url: str, **extra: str) -> dict[str, str]:
 @pytest.fixture
 def seeded(server_url: str, template: str) -> Iterator[str]:
     """A fresh copy of the seeded template."""
-    name = f"t_ops_{uuid.uuid4().hex[:10]}"
-    source = urlsplit(template).path.lstrip("/")
-    with database.connection(server_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')  # type: ignore[arg-type]
-    try:
-        yield with_database(server_url, name)
-    finally:
-        with database.connection(server_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+    with fresh_database(server_url, "t_ops", template=template) as url:
+        yield url
 
 
 @pytest.fixture
@@ -225,3 +218,21 @@ def test_a_remote_host_is_refused_before_connecting(tmp_path: Path) -> None:
     )
     assert allowed.returncode == 3  # allowed: it tried to connect, and could not
     assert "s3cret" not in allowed.stderr + allowed.stdout
+
+
+def test_runs_launched_from_dagster_are_recorded_and_audited(db_url: str) -> None:
+    """A materialisation from the UI (no `seed` CLI around it) gets its seed_runs row, and the
+    audit expects what it wrote."""
+    from tests.test_assets import SMALL, materialize_shards
+
+    materialize_shards(SMALL, db_url, ["s0000", "s0001", "s0002", "s0003"])
+    with database.connection(db_url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT run_id, command, status, row_counts FROM seed_runs ORDER BY started_at"
+        ).fetchall()
+    assert rows and all(command.startswith("dagster ") for _, command, _, _ in rows)
+    assert all(status == "success" for _, _, status, _ in rows)
+    assert sum(counts.get("users", 0) for *_, counts in rows) == SMALL.users
+    report = audit.run(db_url)
+    assert report.ok, report.gaps
+    assert report.tables["users"].expected == report.tables["users"].present == SMALL.shard_count

@@ -21,7 +21,7 @@ from seed_assets import database, verify
 from seed_assets.generators import IDENTITY
 from seed_assets.generators.activity import simulate_day
 from seed_assets.schema import ACTIVITY
-from tests.conftest import fresh_database, with_database
+from tests.conftest import fresh_database
 from tests.test_activity_calibration import DAYS, PARAMS
 from tests.test_cli import run
 
@@ -50,15 +50,8 @@ def seeded(server_url: str, home: dict[str, str]) -> Iterator[str]:
 @pytest.fixture
 def copy(seeded: str, server_url: str) -> Iterator[str]:
     """A copy of the seeded database, for tests that change it."""
-    name = f"verify_copy_{uuid.uuid4().hex[:12]}"
-    source = urlsplit(seeded).path.lstrip("/")
-    with database.connection(server_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')  # type: ignore[arg-type]
-    try:
-        yield with_database(server_url, name)
-    finally:
-        with database.connection(server_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+    with fresh_database(server_url, "verify_copy", template=seeded) as url:
+        yield url
 
 
 def measured(url: str) -> dict[str, verify.Metric]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -10,7 +11,7 @@ from typing import Any
 import dagster as dg
 import polars as pl
 
-from seed_assets import GENERATOR_VERSION, database, ddl, guard
+from seed_assets import GENERATOR_VERSION, database, ddl, guard, runs
 from seed_assets.config import SeedParams
 from seed_assets.defs.resources import PostgresResource
 from seed_assets.load import Partition, Provenance, WriteResult, pipelined_writer
@@ -38,9 +39,14 @@ def write_partitions(
     items = list(work)
     started = time.perf_counter()
     url = db.resolved_url()
+    run = _launched_by_dagster()
+    days = sorted(p.lo for p, _ in items if isinstance(p.lo, dt.date))
+    span = (days[0], days[-1]) if days else None
     with database.connection(url, autocommit=True) as conn:
         guard.ensure_writable(conn, url, f"writing {', '.join(tables)}")
         ddl.ensure_schema(conn, bare=db.bulk_load)
+        if run:
+            runs.record_step(conn, run[0], run[1], params, span, None)
     for table in tables:
         progress.start(table, len(items))
     generate_s = 0.0
@@ -59,7 +65,23 @@ def write_partitions(
     for r in results:
         by_table[r.table].append(r)
     seconds = time.perf_counter() - started
+    if run:
+        counts = {t: sum(r.rows for r in by_table[t]) for t in tables}
+        with database.connection(url, autocommit=True) as conn:
+            runs.record_step(conn, run[0], run[1], params, span, counts)
     return {t: _result(t, by_table[t], seconds, generate_s, params) for t in tables}
+
+
+def _launched_by_dagster() -> tuple[str, str] | None:
+    """(run id, command) of the Dagster run this step belongs to, unless the `seed` CLI launched
+    it (the CLI records its own runs in seed_runs) or there is no run (a direct call)."""
+    try:
+        context = dg.AssetExecutionContext.get()
+    except Exception:
+        return None
+    if "seed/command" in context.run.tags:
+        return None
+    return context.run.run_id, f"dagster {context.run.job_name}"
 
 
 def _result(
