@@ -22,6 +22,7 @@ import psycopg
 from seed_assets import (
     GENERATOR_VERSION,
     database,
+    ddl,
     load,
     minimums,
     partitions,
@@ -115,7 +116,7 @@ def actual_counts(conn: psycopg.Connection, table: str, params: SeedParams) -> d
 def manifest_rows(conn: psycopg.Connection) -> dict[str, dict[str, tuple]]:
     """{table: {partition: (row_count, digest, params_fingerprint, code_version)}}."""
     out: dict[str, dict[str, tuple]] = {}
-    if not _exists(conn, "seed_manifest"):
+    if not ddl.tables_exist(conn, "seed_manifest"):
         return out
     for table, key, *rest in conn.execute(
         "SELECT table_name, partition_key, row_count, digest, params_fingerprint, code_version "
@@ -145,7 +146,7 @@ def audit_table(
     """One table's gaps. ``deep``: also read every partition's digest back; ``regenerated``: the
     generators' (rows, digest) to compare with the manifest."""
     result = TableAudit(table)
-    if not _exists(conn, table):
+    if not ddl.tables_exist(conn, table):
         keys = expected_keys(conn, table, exp, manifest)
         if keys:
             result.gaps.append(Gap(table, "missing", "the table does not exist", tuple(keys)))
@@ -201,11 +202,6 @@ def _few(items: Iterable[str], n: int = 5) -> str:
     return ", ".join(items[:n]) + more
 
 
-def _exists(conn: psycopg.Connection, name: str) -> bool:
-    row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", [f'"{name}"']).fetchone()
-    return bool(row and row[0])
-
-
 def tables_in(metadata_tables: Iterable[str]) -> list[str]:
     order = [t.name for t in metadata.sorted_tables]
     return sorted(metadata_tables, key=order.index)
@@ -257,7 +253,7 @@ def reference_gaps(conn: psycopg.Connection) -> list[Gap]:
     validated = references.validated_constraints(conn)
     gaps = []
     for ref in references.references():
-        present = _exists(conn, ref.table) and _exists(conn, ref.target)
+        present = ddl.tables_exist(conn, ref.table, ref.target)
         if present and (problem := references.check(conn, ref, validated)):
             gaps.append(Gap(ref.table, "reference", problem))
     return gaps

@@ -39,6 +39,15 @@ def _existing_constraints(conn: psycopg.Connection) -> set[str]:
     return {r[0] for r in rows}
 
 
+def tables_exist(conn: psycopg.Connection, *names: str) -> bool:
+    """True when every named table exists in the current schema."""
+    row = conn.execute(
+        "SELECT bool_and(to_regclass(quote_ident(n)) IS NOT NULL) FROM unnest(%s::text[]) AS n",
+        [list(names)],
+    ).fetchone()
+    return bool(row and row[0])
+
+
 def is_empty(conn: psycopg.Connection) -> bool:
     """True when no seeded table exists or holds a row (a first, bulk load is safe)."""
     bookkeeping = {"seed_marker", "seed_runs"}  # written before the first partition

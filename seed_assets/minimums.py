@@ -8,7 +8,7 @@ import dataclasses
 
 import psycopg
 
-from seed_assets import calibration, partitions
+from seed_assets import calibration, ddl, partitions
 from seed_assets.config import SeedParams
 
 
@@ -19,19 +19,11 @@ class Shortfall:
     partitions: tuple[str, ...]  # rewriting these restores it (empty: a rewrite would not)
 
 
-def _exists(conn: psycopg.Connection, *names: str) -> bool:
-    for name in names:
-        row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", [f'"{name}"']).fetchone()
-        if not (row and row[0]):
-            return False
-    return True
-
-
 def per_user(
     conn: psycopg.Connection, params: SeedParams, table: str, least: int
 ) -> Shortfall | None:
     """Users with fewer than ``least`` rows in ``table`` (their shards restore them)."""
-    if not _exists(conn, "users", table):
+    if not ddl.tables_exist(conn, "users", table):
         return None
     row = conn.execute(
         f"SELECT count(*), (array_agg(u.id ORDER BY u.id))[1:5], "  # type: ignore[arg-type]
@@ -48,7 +40,7 @@ def per_user(
 
 
 def conversation_share(conn: psycopg.Connection, least: float) -> Shortfall | None:
-    if not _exists(conn, "matches", "conversations"):
+    if not ddl.tables_exist(conn, "matches", "conversations"):
         return None
     row = conn.execute(
         "SELECT (SELECT count(*) FROM matches), (SELECT count(*) FROM conversations)"
@@ -81,7 +73,7 @@ def named_accounts(
     conn: psycopg.Connection, params: SeedParams, activity_first_day: str | None
 ) -> list[Shortfall]:
     """Each named account's minimums; they land on the start date, so that day restores them."""
-    if not params.named_accounts or not _exists(
+    if not params.named_accounts or not ddl.tables_exist(
         conn, "users", "likes", "matches", "conversations", "messages", "feed_seen"
     ):
         return []

@@ -15,7 +15,7 @@ import uuid
 
 import psycopg
 
-from seed_assets import guard, runs
+from seed_assets import ddl, guard, runs
 from seed_assets.config import ConfigError
 from seed_assets.load import lock_key
 from seed_assets.schema import ACTIVITY, CATALOG, DERIVED, IDENTITY, seed_manifest
@@ -52,7 +52,7 @@ def reset(conn: psycopg.Connection, url: str, scope: str, confirm: str | None) -
         raise ConfigError(f"scope must be one of {', '.join(SCOPES)}, got {scope!r}")
     check_confirmation(conn, confirm)
     guard.ensure_writable(conn, url, f"seed reset --scope {scope}", adopt_empty=False)
-    tables = [t for t in SCOPES[scope] if _exists(conn, t)]
+    tables = [t for t in SCOPES[scope] if ddl.tables_exist(conn, t)]
     removed: dict[str, int] = {}
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key("seed reset", scope)])
@@ -68,13 +68,8 @@ def reset(conn: psycopg.Connection, url: str, scope: str, confirm: str | None) -
                 conn.execute(f'DROP TABLE "{child}"')  # type: ignore[arg-type]
             listed = ", ".join(f'"{name}"' for name in tables)
             conn.execute(f"TRUNCATE {listed}")  # type: ignore[arg-type]
-        if _exists(conn, seed_manifest.name):
+        if ddl.tables_exist(conn, seed_manifest.name):
             conn.execute("DELETE FROM seed_manifest WHERE table_name = ANY(%s)", [list(tables)])
-        if _exists(conn, "seed_runs"):
+        if ddl.tables_exist(conn, "seed_runs"):
             runs.record_reset(conn, f"reset-{uuid.uuid4()}", scope, removed)
     return removed
-
-
-def _exists(conn: psycopg.Connection, name: str) -> bool:
-    row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", [f'"{name}"']).fetchone()
-    return bool(row and row[0])
