@@ -120,12 +120,13 @@ def rates(
     title: str,
     labels: Sequence[str],
     series: Mapping[str, Mapping[str, float]],
-    ratio_of: tuple[str, str] | None,
+    peer: str | None,
+    ratios: Mapping[str, float],
     footnote: str,
 ) -> None:
     """Grouped horizontal bars, log scale: rows per second of each label for each series (a
-    missing or NaN value draws no bar); with ``ratio_of`` = (ours, peer), the ratio of the two
-    is written beside the peer's bar."""
+    missing or NaN value draws no bar); the series named ``peer`` is grey, with ``ratios[label]``
+    (ours / peer) written beside its bars."""
     plt = _pyplot()
     names = list(series)
     height = 0.8 / len(names)
@@ -133,7 +134,7 @@ def rates(
     fig.suptitle(title, fontsize=10)
     values = [v for s in series.values() for v in s.values() if v > 0]
     for i, name in enumerate(names):
-        is_peer = ratio_of is not None and name == ratio_of[1]
+        is_peer = name == peer
         colour = PEER_COLOUR if is_peer else f"C{i}"
         for y, label in enumerate(labels):
             value = series[name].get(label, math.nan)
@@ -142,9 +143,8 @@ def rates(
             pos = y - 0.4 + height * (i + 0.5)
             ax.barh(pos, value, height=height * 0.9, color=colour, label=name if y == 0 else None)
             text = f"{value:,.0f}"
-            if is_peer and ratio_of is not None:
-                ours = series[ratio_of[0]].get(label, math.nan)
-                text += "" if math.isnan(ours) else f"   ours / peer = {ours / value:,.1f}×"
+            ratio = ratios.get(label, math.nan) if is_peer else math.nan
+            text += "" if math.isnan(ratio) else f"   ours / peer = {ratio:,.1f}×"
             ax.annotate(
                 text,
                 (value, pos),
@@ -157,10 +157,10 @@ def rates(
     ax.set_yticklabels(labels)
     ax.invert_yaxis()
     ax.set_xscale("log")
-    ax.set_xlim(left=min(values) / 3, right=max(values) * 30)
+    ax.set_xlim(left=min(values) / 3, right=max(values) * 100)  # room for labels, legend
     ax.set_xlabel("rows per second (log scale; median of the repetitions)")
     ax.grid(axis="x", alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper right")
     fig.text(0.01, 0.01, footnote, fontsize=7, wrap=True, va="bottom")
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     path.parent.mkdir(parents=True, exist_ok=True)

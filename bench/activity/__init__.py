@@ -35,12 +35,13 @@ from pathlib import Path
 from rich.console import Console
 
 from bench import machine, seedcli, stats
+from bench.activity import plot as plots  # (not `plot`: the submodules stay attributes)
+from bench.activity import sizes as sizing
 from bench.activity import versus
 from bench.activity.notes import notes
-from bench.activity.plot import plot, rates
 from bench.activity.reps import Plan, Rep, Runner, one_rep
 from bench.activity.section import checks, columns, figures, targets
-from bench.activity.sizes import DEFAULT_PEER, DEFAULT_SIZES, Size, peer_sizes, sizes
+from bench.activity.sizes import DEFAULT_PEER, DEFAULT_SIZES, Size, peer_sizes
 from bench.report import Section
 from bench.workload import Workload, non_negative_int
 
@@ -48,8 +49,8 @@ from bench.workload import Workload, non_negative_int
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--workloads",
-        type=sizes,
-        default=sizes(DEFAULT_SIZES),
+        type=sizing.sizes,
+        default=sizing.sizes(DEFAULT_SIZES),
         metavar="S,M",
         help="comma-separated: S = 1,000 users × 30 days, M = 100,000 × 30, "
         f"L = 1,000,000 × 7 (default {DEFAULT_SIZES})",
@@ -125,7 +126,7 @@ def run(args: argparse.Namespace, console: Console, log_dir: Path) -> list[Secti
             console.print(f"[yellow]{warning}[/]", highlight=False)
         results.append((size, sections[0], reps))
         out += sections
-    appends, by_table = seedcli.shown(plot(results)), seedcli.shown(rates(results))
+    appends, by_table = seedcli.shown(plots.plot(results)), seedcli.shown(plots.rates(results))
     console.print(f"plots: {appends}, {by_table}")
     for section in out:
         section.notes.append(

@@ -62,23 +62,28 @@ def _stamp() -> str:
 
 def rates(results: Sequence[tuple[Size, Section, list[Rep]]]) -> Path:
     """Rows per second by table (median): seed-assets at each size, and the peer where it ran
-    (the first size it ran at), with the ratio of ours to the peer's at that size."""
+    (the first size it ran at), with ours / peer at that size: the median of the per-repetition
+    ratios, as in the peer section's table (never a ratio of two medians)."""
     series = {
         f"seed-assets, {size.label}": _medians([versus.ours(r) for r in reps])
         for size, _, reps in results
     }
-    ratio_of: tuple[str, str] | None = None
+    peer: str | None = None
+    ratios: dict[str, float] = {}
     compared = [(size, reps) for size, _, reps in results if any(r.peer for r in reps)]
     if compared:
         size, reps = compared[0]
-        ratio_of = (f"seed-assets, {size.label}", f"peer: Faker + executemany, {size.label}")
-        series[ratio_of[1]] = _medians([versus.peer(r.peer) for r in reps if r.peer is not None])
+        pairs = [(versus.ours(r), versus.peer(r.peer)) for r in reps if r.peer is not None]
+        peer = f"peer: Faker + executemany, {size.label}"
+        series[peer] = _medians([b for _, b in pairs])
+        ratios = _medians([{k: stats.ratio(a[k], v) for k, v in b.items()} for a, b in pairs])
     figure.rates(
         RATES,
         title=f"rows per second by table — {_stamp()}",
         labels=versus.LABELS,
         series=series,
-        ratio_of=ratio_of,
+        peer=peer,
+        ratios=ratios,
         footnote="Identity tables: each table's asset step in `seed up` (generation and load). "
         "seed-assets' likes and activity step: rows over the whole activity step (six tables "
         "simulated together). End to end: all rows over the whole process. seed-assets builds "
