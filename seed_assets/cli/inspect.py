@@ -104,13 +104,7 @@ def _print_explanation(e: explain_mod.Explanation) -> None:
 
 
 def _days_table(e: explain_mod.Explanation) -> Table:
-    table = Table(
-        title=f"activity of user {e.user_id}",
-        title_justify="left",
-        box=box.SIMPLE,
-        show_edge=False,
-        collapse_padding=True,
-    )
+    table = _table(f"activity of user {e.user_id}")
     table.add_column("day", no_wrap=True)
     for header in ("posts", "given L/P", "got L/P", "matches", "chats", "msgs out/in", "feed"):
         table.add_column(header, justify="right", no_wrap=True)
@@ -190,13 +184,7 @@ def _seeded_params(conn: Any) -> SeedParams:
 
 
 def _metrics_table(metrics: list[verify_mod.Metric], params: SeedParams) -> Table:
-    table = Table(
-        title=f"calibration profile {params.calibration!r}: targets",
-        title_justify="left",
-        box=box.SIMPLE,
-        show_edge=False,
-        collapse_padding=True,
-    )
+    table = _table(f"calibration profile {params.calibration!r}: targets")
     for header in ("metric", "value", "target", "ok"):
         table.add_column(header, justify="right" if header in ("value", "target") else "left")
         table.columns[-1].no_wrap = True
@@ -212,3 +200,10 @@ def _metrics_table(metrics: list[verify_mod.Metric], params: SeedParams) -> Tabl
             escape(m.detail),
         )
     return table
+
+
+def _table(title: str) -> Table:
+    """The compact, left-titled table every section of these commands prints."""
+    return Table(
+        title=title, title_justify="left", box=box.SIMPLE, show_edge=False, collapse_padding=True
+    )
