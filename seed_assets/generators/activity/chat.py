@@ -156,11 +156,18 @@ def _named_matches(params: SeedParams, m: DayMatches) -> NDArray[np.bool_] | Non
     return None if n is None else n.is_named[m.a] | n.is_named[m.b]
 
 
+@lru_cache(maxsize=8)  # consecutive days share all but one day of their window
+@memo.memoized("chats", Chats)
+def day_chats(params: SeedParams, match_day: int) -> Chats:
+    """Every message of the chats of the matches made on ``match_day``."""
+    return chats(params, matches_on(params, match_day), match_day)
+
+
 def chats_touching(params: SeedParams, day: int) -> Chats:
     """All messages of matches whose chats can reach ``day`` (the window of earlier matches)."""
     act = calibration.load(params.calibration)["activity"]
     parts = [
-        chats(params, matches_on(params, d), d)
+        day_chats(params, d)
         for d in range(max(0, day - int(act["conversation_window_days"])), day + 1)
     ]
     return Chats(

@@ -1,7 +1,7 @@
 """An on-disk memo of the activity tier's per-day intermediates (opt-in, for the write path).
 
-A day's rows need a bounded window of earlier days' matches (its chats) and first likes (the
-likes its users review). Both are pure functions of (parameters, day), so once computed they are
+A day's rows need a bounded window of earlier days' matches, their chats and first likes (the
+likes its users review). All are pure functions of (parameters, day), so once computed they are
 kept as ``.npz`` files, keyed by the parameters' fingerprint and a digest of this package's code
 and data: appending day 31 then walks only day 31's decks, as appending day 2 does. The rows are
 the same with or without the memo (``tests/test_activity_determinism.py``); a code or data change
