@@ -28,9 +28,20 @@ RANGE_END = "dagster/asset_partition_range_end"
 
 @dataclasses.dataclass
 class TableTiming:
+    """One table's rows and the seconds of the asset step that wrote them.
+
+    ``generate_seconds`` is the step's generation (on the step's thread) and ``write_seconds``
+    this table's load transactions (on background connections, overlapping generation). Tables
+    written by one step (the activity tier) share its ``step``, ``seconds`` and
+    ``generate_seconds``.
+    """
+
     table: str
     rows: int
     seconds: float
+    step: str = ""
+    generate_seconds: float = 0.0
+    write_seconds: float = 0.0
 
 
 _MARKER = "# written by seed-assets; delete this file to configure the instance yourself"
@@ -179,13 +190,16 @@ def _run(
         raise RunFailed(_failure_message(result))
     timings = []
     for event in result.get_asset_materialization_events():
-        meta = event.materialization.metadata
+        meta = {k: v.value for k, v in event.materialization.metadata.items()}
         if "rows" in meta:
             timings.append(
                 TableTiming(
                     event.materialization.asset_key.to_user_string(),
-                    int(meta["rows"].value),  # type: ignore[arg-type]
-                    float(meta["seconds"].value),  # type: ignore[arg-type]
+                    int(meta["rows"]),  # type: ignore[arg-type]
+                    float(meta["seconds"]),  # type: ignore[arg-type]
+                    event.step_key or "",
+                    float(meta.get("generate_seconds", 0.0)),  # type: ignore[arg-type]
+                    float(meta.get("write_seconds", 0.0)),  # type: ignore[arg-type]
                 )
             )
     # A ranged run reports one materialisation per partition with the same totals: keep one.

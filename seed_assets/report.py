@@ -79,3 +79,29 @@ def timings_table(
         "total (end to end)", f"{rows:,}", f"{total_seconds:.2f}", f"{rows / total_seconds:,.0f}"
     )
     return table
+
+
+def timings_json(
+    command: str,
+    timings: Sequence[Timing],
+    extra: Sequence[tuple[str, float]],
+    total_seconds: float,
+) -> dict[str, object]:
+    """The summary of ``timings_table`` as data (``--json``), with each asset step's split into
+    generation and load seconds where the step reported it."""
+    return {
+        "command": command,
+        "tables": {
+            t.table: {
+                "rows": t.rows,
+                "seconds": round(t.seconds, 3),
+                "step": getattr(t, "step", ""),
+                "generate_seconds": round(getattr(t, "generate_seconds", 0.0), 3),
+                "write_seconds": round(getattr(t, "write_seconds", 0.0), 3),
+            }
+            for t in timings
+        },
+        "phases": {label: round(seconds, 3) for label, seconds in extra},
+        "rows": sum(t.rows for t in timings),
+        "seconds": round(total_seconds, 3),
+    }

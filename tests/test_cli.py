@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -130,10 +131,19 @@ def test_up_with_days_then_extend_leaves_the_past_alone(
     for table in tables:  # a snapshot of the first four days, row for row
         conn.execute(f"CREATE TEMP TABLE old_{table} AS SELECT * FROM {table}")  # type: ignore[arg-type]
 
-    extended = run(["extend", "--days", "2"], env)
+    extended = run(["extend", "--days", "2", "--json"], env)
     assert extended.returncode == 0, extended.stderr
     last = conn.execute("SELECT max(day) FROM likes").fetchone()
     assert last is not None and str(last[0]) == "2024-03-06"
+    summary = json.loads(extended.stdout)  # --json: the summary alone on stdout, as data
+    assert summary["command"] == "seed extend"
+    assert set(summary["tables"]) == {*tables, "user_traits", "trending"}  # and their jobs
+    new = "SELECT count(*) FROM likes WHERE day > '2024-03-04'"
+    assert summary["tables"]["likes"]["rows"] == conn.execute(new).fetchone()[0]  # type: ignore[index]
+    steps = {summary["tables"][t]["step"] for t in tables}
+    assert steps == {"activity"}  # one simulation per day writes all six
+    step = summary["tables"]["likes"]
+    assert 0 < step["generate_seconds"] <= step["seconds"] <= summary["seconds"]
     for table in tables:
         old = f"SELECT * FROM {table} WHERE day <= '2024-03-04'"
         diff = conn.execute(

@@ -67,7 +67,10 @@ def seed_params(**options: Any) -> SeedParams:
 
 
 def import_dagster() -> None:
-    import seed_assets.orchestrate  # noqa: F401 - dagster takes seconds to import
+    """Import what the seed graph needs from Dagster (seconds; callers do it in the background)."""
+    import dagster_postgres  # noqa: F401 - the instance's storage, imported on first use otherwise
+
+    import seed_assets.orchestrate  # noqa: F401
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

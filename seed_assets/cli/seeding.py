@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -26,7 +27,14 @@ from seed_assets.cli.common import (
     seed_params,
 )
 from seed_assets.config import ConfigError, SeedParams
-from seed_assets.report import RichProgress, timings_table
+from seed_assets.report import RichProgress, timings_json, timings_table
+
+JSON_OPTION = click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the summary as JSON on stdout (rows and seconds per table and phase).",
+)
 
 
 @main.command()
@@ -35,6 +43,7 @@ from seed_assets.report import RichProgress, timings_table
 @click.option("--skip-jobs", is_flag=True, help="Do not compute the derived tables.")
 @click.option("--skip-match-scores", is_flag=True, help="Derived tables without match_scores.")
 @click.option("--skip-compatibility", is_flag=True, help="Derived tables without compatibility.")
+@JSON_OPTION
 @guarded
 def up(
     days: str,
@@ -42,6 +51,7 @@ def up(
     skip_jobs: bool,
     skip_match_scores: bool,
     skip_compatibility: bool,
+    as_json: bool,
     **options: Any,
 ) -> None:
     """Seed the catalog, every identity shard and --days of activity; print rows per table.
@@ -56,14 +66,15 @@ def up(
     groups += [] if skip_jobs else ["derived"]
     exclude = {"match_scores", "compatibility"} if skip_match_scores else set()
     exclude |= {"compatibility"} if skip_compatibility else set()
-    _seed(params, "seed up", groups, params.start_date, n_days, exclude=exclude)
+    _seed(params, "seed up", groups, params.start_date, n_days, exclude=exclude, as_json=as_json)
 
 
 @main.command()
 @click.option("--days", type=str, required=True, help="How many days to append.")
 @click.option("--skip-jobs", is_flag=True, help="Do not refresh user_traits and trending.")
+@JSON_OPTION
 @guarded
-def extend(days: str, skip_jobs: bool) -> None:
+def extend(days: str, skip_jobs: bool, as_json: bool) -> None:
     """Append the next --days of activity (and their derived tables) after the last day seeded.
 
     Uses the parameters of the last successful `seed up` recorded in the database, so the new
@@ -75,7 +86,9 @@ def extend(days: str, skip_jobs: bool) -> None:
     first = last + dt.timedelta(days=1) if last else start
     # Of the derived tables, only those computed from activity change with new days.
     groups = ["activity"] if skip_jobs else ["activity", "derived"]
-    _seed(params, "seed extend", groups, first, n_days, url=url, exclude=STATIC_JOBS)
+    _seed(
+        params, "seed extend", groups, first, n_days, url=url, exclude=STATIC_JOBS, as_json=as_json
+    )
 
 
 @main.command()
@@ -86,8 +99,9 @@ def extend(days: str, skip_jobs: bool) -> None:
     type=str,
     help="Comma-separated derived tables, e.g. match_scores,compatibility (or match-scores).",
 )
+@JSON_OPTION
 @guarded
-def jobs(only: str | None) -> None:
+def jobs(only: str | None, as_json: bool) -> None:
     """Recompute the derived tables (the app's jobs) from what is seeded.
 
     Uses the parameters of the last successful `seed up` recorded in the database.
@@ -101,7 +115,16 @@ def jobs(only: str | None) -> None:
     url = database.resolve_url()
     params, first, last = _recorded(url)
     days = (last - first).days + 1 if last else 0
-    _seed(params, "seed jobs", ["derived"], first, days, url=url, exclude=names - chosen)
+    _seed(
+        params,
+        "seed jobs",
+        ["derived"],
+        first,
+        days,
+        url=url,
+        exclude=names - chosen,
+        as_json=as_json,
+    )
 
 
 def _recorded(url: str) -> tuple[SeedParams, dt.date, dt.date | None]:
@@ -129,6 +152,7 @@ def _seed(
     n_days: int,
     url: str | None = None,
     exclude: set[str] | None = None,
+    as_json: bool = False,
 ) -> None:
     started = time.perf_counter()
     last_day = first_day + dt.timedelta(days=max(n_days, 1) - 1)
@@ -175,7 +199,11 @@ def _seed(
         extra.append(("indexes, foreign keys, ANALYZE", time.perf_counter() - t0))
     with database.connection(url, autocommit=True) as conn:
         runs.finish(conn, run_id, "success", {t.table: t.rows for t in timings})
-    Console().print(timings_table(timings, extra, time.perf_counter() - started))
+    total = time.perf_counter() - started
+    if as_json:
+        click.echo(json.dumps(timings_json(command, timings, extra, total), indent=2))
+    else:
+        Console().print(timings_table(timings, extra, total))
 
 
 @main.command()
