@@ -2,12 +2,15 @@
 
 What is measured is the whole subprocess as a user runs it: interpreter start, imports (Dagster),
 ``initdb`` and start of the embedded PostgreSQL, the seeding itself, and the server's shutdown at
-exit. Its output is kept in a log file and never parsed.
+exit. Its output is kept in a log file and never parsed; a call given ``--json`` writes its
+summary (rows and seconds per table and phase) to stdout, which is kept apart and read.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import json
 import os
 import shutil
 import subprocess
@@ -15,6 +18,7 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from bench.machine import PROJECT
 from bench.pg import stop_strays
@@ -37,6 +41,7 @@ class CliRun:
     saw_server: bool
     sampler_cpu_s: float
     log: Path
+    summary: dict[str, Any] | None = None  # the CLI's --json summary, when it was asked for
 
 
 def seed_executable() -> str:
@@ -79,7 +84,12 @@ def run_cli(
     pgdata = home / "seed" / "pgdata"
     argv = [seed_executable(), *args]
     log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("wb") as out:
+    summary_path = log.with_suffix(".json")
+    as_json = "--json" in args
+    with (
+        log.open("wb") as out,
+        summary_path.open("wb") if as_json else contextlib.nullcontext(out) as stdout,
+    ):
         out.write(f"$ {' '.join(argv)}\n".encode())
         out.flush()
         started = time.perf_counter()
@@ -87,8 +97,8 @@ def run_cli(
             argv,
             cwd=home,
             env=isolated_env(home, {"COLUMNS": "120"}),  # readable logs; rich only
-            stdout=out,
-            stderr=subprocess.STDOUT,
+            stdout=stdout,
+            stderr=out if as_json else subprocess.STDOUT,
         )
         with TreeRssSampler(proc.pid, pgdata) as sampler:
             try:
@@ -109,7 +119,12 @@ def run_cli(
         saw_server=sampler.saw_server,
         sampler_cpu_s=sampler.cpu_seconds,
         log=log,
+        summary=_summary(summary_path) if as_json and returncode == 0 else None,
     )
+
+
+def _summary(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text())
 
 
 def rss_notes(runs: Sequence[CliRun]) -> list[str]:

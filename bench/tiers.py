@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import Any
 
 from bench.pg import with_database
 from seed_assets import database
@@ -53,3 +54,39 @@ def asset_steps(url: str) -> dict[str, Step]:
             float(meta.get("write_seconds", math.nan)),  # type: ignore[arg-type]
         )
     return out
+
+
+@dataclasses.dataclass(frozen=True)
+class Split:
+    """Where the wall of one ``seed up --json`` went.
+
+    ``generate_s``: generation on the asset steps' threads; ``load_s``: load transactions on the
+    writers' background connections (they overlap generation, so the two may add up to more than
+    ``steps_s``); ``steps_s``: the asset steps' walls; ``index_s``: indexes, foreign keys and
+    ANALYZE after a bare load; ``orchestration_s``: everything else — interpreter start, imports,
+    the embedded server's start and stop, Dagster's runs and event log.
+    """
+
+    generate_s: float
+    load_s: float
+    steps_s: float
+    index_s: float
+    orchestration_s: float
+
+
+def split(summary: dict[str, Any] | None, wall_s: float) -> Split:
+    """The split of a CLI call's wall from its ``--json`` summary (NaNs without one)."""
+    if not summary:
+        return Split(*(math.nan,) * 5)
+    steps: dict[str, tuple[float, float]] = {}
+    for name, t in summary["tables"].items():  # the tables of one step share its figures
+        steps[t.get("step") or name] = (float(t["seconds"]), float(t["generate_seconds"]))
+    steps_s = sum(s for s, _ in steps.values())
+    index_s = sum(float(s) for s in summary["phases"].values())
+    return Split(
+        generate_s=sum(g for _, g in steps.values()),
+        load_s=sum(float(t["write_seconds"]) for t in summary["tables"].values()),
+        steps_s=steps_s,
+        index_s=index_s,
+        orchestration_s=wall_s - steps_s - index_s,
+    )

@@ -5,17 +5,21 @@ L = 1,000,000 × 7 (only on demand). For each workload and each repetition, in f
 homes (no DATABASE_URL: every CLI call starts the embedded PostgreSQL of its home and stops it
 at exit):
 
-1. Database A: ``seed up --users N --days D --run-seed bench`` as a subprocess: wall seconds and
-   peak summed RSS of the CLI, its descendants and its PostgreSQL. Its server is then started
-   again on the data and the identity and activity tables are counted (``SELECT count(*)``);
+1. Database A: ``seed up --users N --days D --run-seed bench --json`` as a subprocess: wall
+   seconds and peak summed RSS of the CLI, its descendants and its PostgreSQL, and from its JSON
+   summary the split of that wall into generation, loading, indexes and orchestration. Its
+   server is then started again on the data and the identity and activity tables are counted
+   (``SELECT count(*)``);
    those are the rows of the run. Then ``seed extend --days 1`` twice (days D+1 and D+2), each
    timed the same way; afterwards the activity tables are counted again and ``seed_manifest``
-   read, to check that the two appends added exactly the rows of those two days.
+   read, to check that the two appends added exactly the rows of those two days. Then
+   ``seed audit`` (timed), one day's likes damaged and ``seed repair`` (timed), and the limit:
+   A's tables dumped and bulk-loaded raw into a fresh database (``limits``).
 2. Database B (A deleted first): ``seed up --users N --days 1``, then ``seed extend --days 1``
    (day 2), timed: appending a day on day 1, against appending day D+1 on A in the same
    repetition (the ratio). In the first ``--series-repeat`` repetitions (default 1) the series
-   goes on: ``seed extend --days D-2`` (days 3..D), ``--days D`` (to day 2D), then ``--days 1``
-   (day 2D+1, timed): the time to append one day on top of 1, D, D+1 and 2D days.
+   goes on: ``seed extend --days D-2`` (days 3..D), ``--days D-1`` (to day 2D-1), then
+   ``--days 1`` (day 2D, timed): the time to append one day on top of 1, D, D+1 and 2D-1 days.
 3. The peer (``--peer``, default S only), on a third fresh server: ``bench/peer.py``, a typical
    seed script (Faker per row, SQLAlchemy executemany in batches of 1,000), fills users,
    profiles, profile_media, user_interests and as many likes as A's ``seed up`` made; its own
@@ -59,7 +63,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--series-repeat",
         type=non_negative_int,
         default=1,
-        help="repetitions (the first ones) that also append up to day 2D+1 on the 1-day "
+        help="repetitions (the first ones) that also append up to day 2D on the 1-day "
         "database; its figures are medians of these only (default 1: single measurements)",
     )
     parser.add_argument(

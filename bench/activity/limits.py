@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from bench import pg
@@ -28,10 +29,16 @@ class RawLimit:
     constraints_s: float  # indexes, foreign keys, ANALYZE afterwards
     rows: int
     nbytes: int
+    tables: dict[str, tuple[int, float]] = dataclasses.field(default_factory=dict)  # rows, COPY s
 
     @property
     def total_s(self) -> float:
         return self.load_s + self.constraints_s
+
+    def rate(self, names: Sequence[str]) -> float:
+        """Rows per second of the raw COPY of ``names`` alone (their rows over their seconds)."""
+        rows = sum(self.tables[t][0] for t in names)
+        return rows / sum(self.tables[t][1] for t in names)
 
 
 def _copy_sql(table: str, direction: str) -> str:
@@ -63,13 +70,16 @@ def raw_limit(admin_url: str, source_url: str, tables: list[str], workdir: Path)
                     f"FOR VALUES FROM ('{part.lo}') TO ('{part.hi}')"
                 )
     rows = 0
+    per_table: dict[str, tuple[int, float]] = {}
     with database.connection(target) as conn:
         started = time.perf_counter()
         with conn.cursor() as cur:
             for table, path in files.items():
+                t0 = time.perf_counter()
                 with path.open("rb") as src, cur.copy(_copy_sql(table, "in")) as copy:  # type: ignore[arg-type]
                     while block := src.read(CHUNK):
                         copy.write(block)
+                per_table[table] = (cur.rowcount, time.perf_counter() - t0)
                 rows += cur.rowcount
         conn.commit()
         load_s = time.perf_counter() - started
@@ -79,7 +89,7 @@ def raw_limit(admin_url: str, source_url: str, tables: list[str], workdir: Path)
     nbytes = sum(p.stat().st_size for p in files.values())
     for path in files.values():
         path.unlink()
-    return RawLimit(load_s, constraints_s, rows, nbytes)
+    return RawLimit(load_s, constraints_s, rows, nbytes, per_table)
 
 
 def damage_one_day(url: str, day_key: str) -> int:

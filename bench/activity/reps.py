@@ -57,7 +57,7 @@ class Rep:
 
     @property
     def series_days(self) -> list[int]:
-        """The day the series appended alone (2D+1), when it ran."""
+        """The day the series appended alone (2D), when it ran."""
         return [max(self.bulk) + 1] if self.bulk else []
 
 
@@ -113,6 +113,7 @@ class Runner:
             home,
             step,
             "up",
+            "--json",
             "--users",
             users,
             "--days",
@@ -238,8 +239,8 @@ def database_b(
             bulk: dict[int, seedcli.CliRun] = {}
             if series:  # sizes have D >= 4
                 bulk[d] = runner.extend(home, f"extend-to-day{d}", d - 2)
-                bulk[2 * d] = runner.extend(home, f"extend-to-day{2 * d}", d)
-                appends[2 * d + 1] = runner.extend(home, f"append-day{2 * d + 1}", 1)
+                bulk[2 * d - 1] = runner.extend(home, f"extend-to-day{2 * d - 1}", d - 1)
+                appends[2 * d] = runner.extend(home, f"append-day{2 * d}", 1)
             with pg.attached_server(pgdata) as url:
                 manifest = pg.manifest(url, ACTIVITY)
         return up1, appends, bulk, manifest

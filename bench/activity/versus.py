@@ -8,6 +8,7 @@ likes, and end to end. Ours come from ``seed up``'s own asset steps as recorded 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -56,6 +57,10 @@ def figures(rep: Rep) -> dict[str, float]:
     for key, label in (("id", IDENTITY_GROUP), ("likes", "likes"), ("e2e", END_TO_END)):
         out[f"ours_{key}"], out[f"peer_{key}"] = a[label], b[label]
         out[f"x_{key}"] = stats.ratio(a[label], b[label])
+    # The ceiling: the raw COPY of the same tables' rows (the limit), over the peer's rate.
+    for key, names in (("id", GROUP), ("likes", ("likes",))):
+        limit = rep.raw.rate(names) if rep.raw and rep.raw.tables else math.nan
+        out[f"limit_{key}"] = stats.ratio(limit, out[f"peer_{key}"])
     return out
 
 
@@ -67,6 +72,8 @@ def columns() -> list[Column]:
             Column(f"peer_{key}", f"peer {name} rows/s", ",.0f"),
             Column(f"x_{key}", f"{name} ×", ",.1f"),
         ]
+        if key != "e2e":
+            out.append(Column(f"limit_{key}", f"{name}: raw COPY ×", ",.1f"))
     return [*out, Column("up_s", "ours up s"), Column("peer_s", "peer s")]
 
 
@@ -134,5 +141,10 @@ def notes(size: Size, reps: Sequence[Rep], log_dir: Path) -> list[str]:
         "process (interpreter, imports, all of the script) on a server already running and "
         "migrated.",
         "ratios are ours / peer within one repetition (both run back to back), then the median.",
+        "raw COPY × is the ceiling any loader has on this machine: the rows per second of the "
+        "raw-limit load of the same repetition (binary COPY of ready-made bytes into bare "
+        "tables, no generation; the same tables, all of database A's rows) over the peer's. "
+        f"Where it is below {TARGET_RATIO:g}×, no seeding of those tables can reach the target "
+        "here.",
         f"peer logs and timings (git-ignored): {seedcli.shown(log_dir)}/",
     ]
