@@ -47,6 +47,7 @@ def run_one(args: argparse.Namespace, stdout: Console, progress: Console) -> lis
     """Run one workload; print its table(s); return their Markdown sections when recording."""
     workload = WORKLOADS[args.workload]
     stamp = machine.utc_now()
+    commit = machine.git_commit()  # what is measured: the checkout as the run starts
     log_dir = OUT / f"{stamp:%Y%m%dT%H%M%SZ}-{workload.name}"
     result = workload.run(args, progress, log_dir)
     sections = [result] if isinstance(result, report.Section) else list(result)
@@ -57,7 +58,7 @@ def run_one(args: argparse.Namespace, stdout: Console, progress: Console) -> lis
     context = {
         "when": f"{stamp:%Y-%m-%d %H:%M} UTC",
         "machine": machine.machine(),
-        "commit": machine.git_commit(),
+        "commit": commit,
         "command": machine.command_line(),
     }
     return [report.markdown(section, **context) for section in sections]

@@ -9,12 +9,12 @@ at exit):
    seconds and peak summed RSS of the CLI, its descendants and its PostgreSQL, and from its JSON
    summary the split of that wall into generation, loading, indexes and orchestration. Its
    server is then started again on the data and the identity and activity tables are counted
-   (``SELECT count(*)``);
-   those are the rows of the run. Then ``seed extend --days 1`` twice (days D+1 and D+2), each
-   timed the same way; afterwards the activity tables are counted again and ``seed_manifest``
-   read, to check that the two appends added exactly the rows of those two days. Then
-   ``seed audit`` (timed), one day's likes damaged and ``seed repair`` (timed), and the limit:
-   A's tables dumped and bulk-loaded raw into a fresh database (``limits``).
+   (``SELECT count(*)``); those are the rows of the run. The limit: exactly those tables dumped
+   and bulk-loaded raw into a fresh database of the same server (``limits``). Then ``seed extend
+   --days 1`` twice (days D+1 and D+2), each timed the same way; afterwards the activity tables
+   are counted again and ``seed_manifest`` read, to check that the two appends added exactly the
+   rows of those two days. Then ``seed audit`` (timed), and ``seed repair`` (timed) after
+   deleting a fifth of one day's likes.
 2. Database B (A deleted first): ``seed up --users N --days 1``, then ``seed extend --days 1``
    (day 2), timed: appending a day on day 1, against appending day D+1 on A in the same
    repetition (the ratio). In the first ``--series-repeat`` repetitions (default 1) the series

@@ -1,9 +1,10 @@
 """What the activity workload measures besides seeding: the raw-load limit, audit and repair.
 
-- The limit: every identity and activity table of database A is dumped (binary COPY, to files,
-  untimed) and loaded raw into a fresh database of the same server: bare tables, one
-  transaction, ``COPY ... FROM STDIN (FORMAT binary)`` of the ready-made bytes (timed), then the
-  indexes, foreign keys and ANALYZE the schema has (``ddl.finish_bulk_load``, timed apart).
+- The limit: right after ``seed up``, every identity and activity table of database A is dumped
+  (binary COPY, to files, untimed) and loaded raw into a fresh database of the same server (bare
+  tables, one transaction, ``COPY ... FROM STDIN (FORMAT binary)`` of the ready-made bytes,
+  timed), then the indexes, foreign keys and ANALYZE the schema has (``ddl.finish_bulk_load``,
+  timed apart); that database is dropped afterwards.
 - ``seed audit`` on A (read-only), then one day re-materialised: a share of that day's likes is
   deleted and ``seed repair`` (audit, rewrite of that one partition, audit again) is timed.
 """
@@ -89,6 +90,8 @@ def raw_limit(admin_url: str, source_url: str, tables: list[str], workdir: Path)
     nbytes = sum(p.stat().st_size for p in files.values())
     for path in files.values():
         path.unlink()
+    with database.connection(admin_url, autocommit=True) as admin:  # leave A's server as it was
+        admin.execute("DROP DATABASE raw_limit")
     return RawLimit(load_s, constraints_s, rows, nbytes, per_table)
 
 

@@ -160,6 +160,14 @@ def one_rep(runner: Runner, series: bool, peer: bool = False) -> Rep:
             derived = pg.count_rows(url, DERIVED)
             server = pg.server_version(url)
             steps = tiers.asset_steps(url)
+            # The limit: exactly the rows `seed up` made, before anything is appended.
+            everything = [*limits.CATALOG, *TABLES]
+            raw = limits.raw_limit(pg.with_database(url, "postgres"), url, everything, home / "raw")
+        runner.console.print(
+            f"  raw limit: COPY {raw.load_s:.2f} s + indexes/FKs/ANALYZE {raw.constraints_s:.2f} s,"
+            f" {raw.rows:,} rows",
+            highlight=False,
+        )
         appends = {
             d + 1: runner.extend(home, f"append-day{d + 1}", 1),
             d + 2: runner.extend(home, f"append-day{d + 2}", 1),
@@ -172,14 +180,6 @@ def one_rep(runner: Runner, series: bool, peer: bool = False) -> Rep:
         with pg.attached_server(pgdata) as url:
             limits.damage_one_day(url, day_key(d // 2))
         repair = runner.cli(home, "repair-one-day", "repair")
-        with pg.attached_server(pgdata) as url:
-            everything = [*limits.CATALOG, *TABLES]
-            raw = limits.raw_limit(pg.with_database(url, "postgres"), url, everything, home / "raw")
-        runner.console.print(
-            f"  raw limit: COPY {raw.load_s:.2f} s + indexes/FKs/ANALYZE {raw.constraints_s:.2f} s,"
-            f" {raw.rows:,} rows",
-            highlight=False,
-        )
     added = {t: after[t] - counts[t] for t in ACTIVITY}
     up1, b_appends, bulk, manifest_b = database_b(runner, series)
     peer_run = None
