@@ -9,12 +9,20 @@ from pathlib import Path
 from bench import figure, machine, stats
 from bench.activity import versus
 from bench.activity.reps import Rep
-from bench.activity.sizes import ACTIVITY, IDENTITY, TABLES, Size
+from bench.activity.sizes import ACTIVITY, DEFAULT_SIZES, IDENTITY, TABLES, Size
 from bench.report import Section
 
 IMAGES = machine.PROJECT / "docs" / "images"
-PLOT = IMAGES / "bench-activity.png"
-RATES = IMAGES / "bench-rows-per-second.png"
+PLOT = "bench-activity"
+RATES = "bench-rows-per-second"
+
+
+def _path(stem: str, results: Sequence[tuple[Size, Section, list[Rep]]]) -> Path:
+    """``docs/images/<stem>.png`` for the default workloads (the plots the docs show), else
+    ``<stem>-<names>.png`` (``--workloads L`` writes ``bench-activity-L.png``)."""
+    names = ",".join(size.name for size, _, _ in results)
+    suffix = "" if names == DEFAULT_SIZES else "-" + names.replace(",", "")
+    return IMAGES / f"{stem}{suffix}.png"
 
 
 def plot(results: Sequence[tuple[Size, Section, list[Rep]]]) -> Path:
@@ -41,8 +49,9 @@ def plot(results: Sequence[tuple[Size, Section, list[Rep]]]) -> Path:
             size.append_ratio_target * d2,
             f"target: {size.append_ratio_target:g} × day 2 ({size.name})",
         )
+    path = _path(PLOT, results)
     figure.activity(
-        PLOT,
+        path,
         title=f"seed-assets activity benchmark — {_stamp()}",
         lines=lines,
         reference=reference,
@@ -50,7 +59,7 @@ def plot(results: Sequence[tuple[Size, Section, list[Rep]]]) -> Path:
         bars=counts,
         groups={**dict.fromkeys(IDENTITY, "identity"), **dict.fromkeys(ACTIVITY, "activity")},
     )
-    return PLOT
+    return path
 
 
 def _stamp() -> str:
@@ -77,8 +86,9 @@ def rates(results: Sequence[tuple[Size, Section, list[Rep]]]) -> Path:
         peer = f"peer: Faker + executemany, {size.label}"
         series[peer] = _medians([b for _, b in pairs])
         ratios = _medians([{k: stats.ratio(a[k], v) for k, v in b.items()} for a, b in pairs])
+    path = _path(RATES, results)
     figure.rates(
-        RATES,
+        path,
         title=f"rows per second by table — {_stamp()}",
         labels=versus.LABELS,
         series=series,
@@ -90,7 +100,7 @@ def rates(results: Sequence[tuple[Size, Section, list[Rep]]]) -> Path:
         "indexes and foreign keys once after the load (end to end only); the peer maintains "
         "them per row.",
     )
-    return RATES
+    return path
 
 
 def _medians(rows: Sequence[dict[str, float]]) -> dict[str, float]:
