@@ -150,8 +150,6 @@ def run_tiers(
             chosen = [a for a in members if isinstance(a.partitions_def, kind) and keys[id(a)]]
             if not chosen:
                 continue
-            run(waiting, {})
-            waiting = []
             if kind is dg.DailyPartitionsDefinition:
                 if days is None:
                     continue
@@ -159,7 +157,10 @@ def run_tiers(
             else:
                 all_keys = chosen[0].partitions_def.get_partition_keys()  # type: ignore[union-attr]
                 first, last = all_keys[0], all_keys[-1]
-            run([k for a in chosen for k in keys[id(a)]], {RANGE_START: first, RANGE_END: last})
+            # The unpartitioned assets waiting upstream run first in the same run (one run less).
+            selected = [*waiting, *(k for a in chosen for k in keys[id(a)])]
+            waiting = []
+            run(selected, {RANGE_START: first, RANGE_END: last})
     run(waiting, {})
     return timings
 

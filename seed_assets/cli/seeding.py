@@ -127,6 +127,12 @@ def jobs(only: str | None, as_json: bool) -> None:
     )
 
 
+def _instance(url: str) -> Any:
+    from seed_assets import orchestrate
+
+    return orchestrate.dagster_instance(url)
+
+
 def _recorded(url: str) -> tuple[SeedParams, dt.date, dt.date | None]:
     """The parameters of the last successful `seed up` (or `seed load`) since the last reset, its
     start date and the last day seeded."""
@@ -165,6 +171,8 @@ def _seed(
     guard.check_host(url)  # before connecting anywhere
     with database.connection(url, autocommit=True) as conn:
         guard.ensure_writable(conn, url, command)  # an empty database gets the marker here
+        # The Dagster instance (and its storage's tables) is made in the background too.
+        made = background.submit(_instance, url)
         bulk = ddl.is_empty(conn)
         ddl.ensure_schema(conn, bare=bulk)
         run_id = f"cli-{uuid.uuid4()}"
@@ -176,10 +184,10 @@ def _seed(
         highlight=False,
     )
     imported.result()
+    instance = made.result()
     background.shutdown()
     from seed_assets import orchestrate
 
-    instance = orchestrate.dagster_instance(url)
     days = (first_day.isoformat(), last_day.isoformat()) if n_days else None
     # A first load writes bare tables, then builds indexes and foreign keys once, at the end.
     with RichProgress(err) as progress:
