@@ -141,23 +141,16 @@ def targets(size: Size, med: dict[str, float]) -> list[Target]:
             )
         )
     if size.append_target_s is not None:
-        out.append(
-            Target(
-                f"appending a day to {size.name} under {size.append_target_s:g} s "
-                "(a whole `seed extend --days 1`)",
-                f"median day {d + 1} {med['a1_s']:.2f} s",
-                med["a1_s"] < size.append_target_s,
-            )
-        )
-        if not math.isnan(med["last_s"]):
-            out.append(
-                Target(
-                    f"appending day {2 * d} to {size.name} under {size.append_target_s:g} s "
-                    "(a whole `seed extend --days 1`)",
-                    f"median day {2 * d} {med['last_s']:.2f} s",
-                    med["last_s"] < size.append_target_s,
+        for day, key in ((d + 1, "a1_s"), (2 * d, "last_s")):  # day 2D: when the series ran
+            if not math.isnan(med[key]):
+                out.append(
+                    Target(
+                        f"appending day {day} to {size.name} under {size.append_target_s:g} s "
+                        "(a whole `seed extend --days 1`)",
+                        f"median day {day} {med[key]:.2f} s",
+                        med[key] < size.append_target_s,
+                    )
                 )
-            )
     if size.audit_target_s is not None:
         out.append(
             Target(
