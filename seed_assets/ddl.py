@@ -8,6 +8,7 @@ an order of magnitude faster than maintaining them row by row (DESIGN.md §4).
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
@@ -87,61 +88,103 @@ def index_statements() -> list[str]:
 
 def foreign_key_statements(conn: psycopg.Connection) -> list[str]:
     present = _existing_constraints(conn)
-    return [
-        _sql(AddConstraint(fk))
-        for table in metadata.sorted_tables
-        for fk in sorted(table.foreign_key_constraints, key=lambda c: str(c.name))
-        if fk.name not in present
-    ]
+    return [_sql(AddConstraint(fk)) for fk in _foreign_keys() if fk.name not in present]
 
 
 def finish_bulk_load(url: str, tables_to_analyze: list[str], workers: int = 2) -> None:
-    """After a bare load: build secondary indexes on ``workers`` connections at once (index builds
-    on different tables do not block each other), add the foreign keys (each validated by one
-    query, not per row; they serialise on the referenced table's lock), then ANALYZE the given
-    tables."""
-    from seed_assets import database
+    """After a bare load: indexes, foreign keys and statistics, table by table on ``workers``
+    connections at once, the largest tables first.
 
-    indexes = index_statements()
-    _parallel(url, [indexes[i::workers] for i in range(workers)])
-    with database.connection(url, autocommit=True) as conn:
-        conn.execute("SET maintenance_work_mem = '256MB'")
-        ensure_schema(conn)  # the foreign keys (and anything else still missing)
-    analyze(url, tables_to_analyze, workers)
-
-
-def analyze(url: str, tables: list[str], workers: int = 2) -> None:
-    """ANALYZE the tables on ``workers`` connections at once.
-
-    On PostgreSQL 18+ a day-partitioned table gets ``ANALYZE ONLY`` (the parent's statistics,
-    which autovacuum never gathers); its freshly loaded partitions are autovacuum's to analyze.
+    The foreign keys are first added ``NOT VALID`` (catalog only, instant), then each table
+    validates its own: validation locks the referenced table only against writes, so tables that
+    all refer to ``users`` validate side by side, while ``ADD FOREIGN KEY`` would serialise on it.
+    (A partitioned table cannot take a ``NOT VALID`` key: its keys are added, validated, in its
+    own job.)
+    A table's work runs on one connection (its indexes, then its foreign keys, then ANALYZE), so
+    no two connections ever wait on each other's locks.
     """
     from seed_assets import database
 
     with database.connection(url, autocommit=True) as conn:
         only = conn.info.server_version >= 180000
-    partitioned = {
-        t.name
-        for t in metadata.sorted_tables
-        if t.dialect_options["postgresql"].get("partition_by")
-    }
-    statements = [
-        f'ANALYZE ONLY "{t}"' if only and t in partitioned else f'ANALYZE "{t}"' for t in tables
+        present = _existing_constraints(conn)
+        added = [fk for fk in _foreign_keys() if fk.name not in present]
+        for fk in added:
+            if not _partitioned(fk.table.name):  # (PostgreSQL has no NOT VALID for those)
+                conn.execute(_sql(AddConstraint(fk)) + " NOT VALID")  # type: ignore[arg-type]
+        sizes = dict(
+            conn.execute(  # type: ignore[arg-type]
+                "SELECT relname, pg_total_relation_size(oid) FROM pg_class "
+                "WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('r', 'p')"
+            ).fetchall()
+        )
+    work: dict[str, list[str]] = {t.name: [] for t in metadata.sorted_tables}
+    for table in metadata.sorted_tables:
+        work[table.name] += [
+            _sql(CreateIndex(index, if_not_exists=True))
+            for index in sorted(table.indexes, key=lambda i: str(i.name))
+        ]
+    for fk in added:
+        work[fk.table.name].append(
+            _sql(AddConstraint(fk))
+            if _partitioned(fk.table.name)
+            else f'ALTER TABLE "{fk.table.name}" VALIDATE CONSTRAINT "{fk.name}"'
+        )
+    for name in tables_to_analyze:
+        work[name].append(_analyze_sql(name, only))
+    order = sorted((t for t in work if work[t]), key=lambda t: -int(sizes.get(t) or 0))
+    _pooled(url, [work[t] for t in order], workers)
+
+
+def analyze(url: str, tables: list[str], workers: int = 2) -> None:
+    """ANALYZE the tables on ``workers`` connections at once."""
+    from seed_assets import database
+
+    with database.connection(url, autocommit=True) as conn:
+        only = conn.info.server_version >= 180000
+    _pooled(url, [[_analyze_sql(t, only)] for t in tables], workers)
+
+
+def _partitioned(table: str) -> bool:
+    return bool(metadata.tables[table].dialect_options["postgresql"].get("partition_by"))
+
+
+def _analyze_sql(table: str, only: bool) -> str:
+    """On PostgreSQL 18+ a day-partitioned table gets ``ANALYZE ONLY`` (the parent's statistics,
+    which autovacuum never gathers); its freshly loaded partitions are autovacuum's to analyze."""
+    return f'ANALYZE ONLY "{table}"' if only and _partitioned(table) else f'ANALYZE "{table}"'
+
+
+def _foreign_keys() -> list[sa.ForeignKeyConstraint]:
+    return [
+        fk
+        for table in metadata.sorted_tables
+        for fk in sorted(table.foreign_key_constraints, key=lambda c: str(c.name))
     ]
-    _parallel(url, [statements[i::workers] for i in range(workers)])
 
 
-def _parallel(url: str, batches: list[list[str]]) -> None:
+def _pooled(url: str, jobs: list[list[str]], workers: int) -> None:
+    """Run each job's statements in order on one connection; ``workers`` jobs at a time, taken
+    in the given order."""
     from seed_assets import database  # ddl stays importable without a connection layer
 
-    def run(statements: list[str]) -> None:
+    pending = iter(jobs)
+    lock = threading.Lock()
+
+    def worker() -> None:
         with database.connection(url, autocommit=True) as conn:
             conn.execute("SET maintenance_work_mem = '256MB'")
-            for statement in statements:
-                conn.execute(statement)  # type: ignore[arg-type]
+            while True:
+                with lock:
+                    statements = next(pending, None)
+                if statements is None:
+                    return
+                for statement in statements:
+                    conn.execute(statement)  # type: ignore[arg-type]
 
-    with ThreadPoolExecutor(max_workers=len(batches)) as pool:
-        list(pool.map(run, batches))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for future in [pool.submit(worker) for _ in range(min(workers, len(jobs)))]:
+            future.result()
 
 
 def drop_all(conn: psycopg.Connection) -> None:

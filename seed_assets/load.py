@@ -114,8 +114,9 @@ def partition_digest(conn: psycopg.Connection, table_name: str, part: Partition)
 
 def copy_frame(
     conn: psycopg.Connection, table_name: str, frame: pl.DataFrame, *, freeze: bool = False
-) -> str:
-    """Binary-COPY a canonical frame into the table; return the digest of the stream sent.
+) -> tuple[str, int]:
+    """Binary-COPY a canonical frame into the table; return the digest of the stream sent and
+    the rows the server loaded.
 
     ``freeze``: the table was created or truncated in this transaction, so its rows can be
     written frozen and all-visible — autovacuum will find nothing to do on them later.
@@ -124,11 +125,12 @@ def copy_frame(
     digest = hashlib.blake2b(digest_size=16)
     options = "FORMAT binary, FREEZE" if freeze else "FORMAT binary"
     sql = f'COPY "{table_name}" ({cols}) FROM STDIN ({options})'
-    with conn.cursor().copy(sql) as copy:  # type: ignore[arg-type]
-        for block in binary_copy.encode(frame):
-            digest.update(block)
-            copy.write(block)
-    return digest.hexdigest()
+    with conn.cursor() as cur:
+        with cur.copy(sql) as copy:  # type: ignore[arg-type]
+            for block in binary_copy.encode(frame):
+                digest.update(block)
+                copy.write(block)
+        return digest.hexdigest(), cur.rowcount
 
 
 def frame_digest(table_name: str, frame: pl.DataFrame) -> str:
@@ -150,7 +152,7 @@ def child_table(table_name: str, part: Partition) -> str:
 
 def _replace_day_partition(
     conn: psycopg.Connection, table_name: str, part: Partition, frame: pl.DataFrame
-) -> str:
+) -> tuple[str, int]:
     """Load the day into a fresh table and attach it as the day's partition, replacing the old.
 
     The new table has no indexes or foreign keys while it loads; ATTACH builds the indexes in
@@ -160,27 +162,27 @@ def _replace_day_partition(
     child = child_table(table_name, part)
     conn.execute(f'DROP TABLE IF EXISTS "{child}"')  # type: ignore[arg-type]
     conn.execute(f'CREATE TABLE "{child}" (LIKE "{table_name}" INCLUDING DEFAULTS)')  # type: ignore[arg-type]
-    digest = copy_frame(conn, child, frame, freeze=True)
+    digest, rows = copy_frame(conn, child, frame, freeze=True)
     conn.execute(f'ANALYZE "{child}"')  # type: ignore[arg-type]  # now, not by autovacuum later
     conn.execute(
         f'ALTER TABLE "{table_name}" ATTACH PARTITION "{child}" '  # type: ignore[arg-type]
         f"FOR VALUES FROM ('{part.lo}') TO ('{part.hi}')"
     )
-    return digest
+    return digest, rows
 
 
 def _fill_day_partition(
     conn: psycopg.Connection, table_name: str, part: Partition, frame: pl.DataFrame
-) -> str:
+) -> tuple[str, int]:
     child = child_table(table_name, part)
     conn.execute(
         f'CREATE TABLE IF NOT EXISTS "{child}" PARTITION OF "{table_name}" '  # type: ignore[arg-type]
         f"FOR VALUES FROM ('{part.lo}') TO ('{part.hi}')"
     )
     conn.execute(f'TRUNCATE "{child}"')  # type: ignore[arg-type]
-    digest = copy_frame(conn, child, frame, freeze=True)
+    digest, rows = copy_frame(conn, child, frame, freeze=True)
     conn.execute(f'ANALYZE "{child}"')  # type: ignore[arg-type]  # now, not by autovacuum later
-    return digest
+    return digest, rows
 
 
 def write_partition(
@@ -198,27 +200,35 @@ def write_partition(
     """
     started = time.perf_counter()
     frame = canonical(table_name, frame)
+    _check_bounds(table_name, part, frame)
     where, args = _scope_sql(table_name, part)
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key(table_name, part.key)])
         if is_day_partitioned(table_name):
             replace = _fill_day_partition if bulk else _replace_day_partition
-            digest = replace(conn, table_name, part, frame)
+            digest, rows = replace(conn, table_name, part, frame)
         else:
             conn.execute(f'DELETE FROM "{table_name}" WHERE {where}', args)  # type: ignore[arg-type]
-            digest = copy_frame(conn, table_name, frame)
-        row = conn.execute(
-            f'SELECT count(*) FROM "{table_name}" WHERE {where}',  # type: ignore[arg-type]
-            args,
-        ).fetchone()
-        rows = int(row[0]) if row else 0
+            digest, rows = copy_frame(conn, table_name, frame)
+        # The partition was emptied under the lock and every row sent lies inside its bounds, so
+        # it now holds exactly the rows the server counted in.
         if rows != frame.height:
-            raise RuntimeError(
-                f"{table_name}[{part.key}]: wrote {frame.height} rows but the partition holds "
-                f"{rows}; its bounds and the generator disagree"
-            )
+            raise RuntimeError(f"{table_name}[{part.key}]: sent {frame.height} rows, loaded {rows}")
         _record_manifest(conn, table_name, part.key, rows, digest, provenance)
     return WriteResult(table_name, part.key, rows, digest, time.perf_counter() - started)
+
+
+def _check_bounds(table_name: str, part: Partition, frame: pl.DataFrame) -> None:
+    """Refuse, before anything is written, a frame with rows outside the partition's bounds."""
+    if part.lo is None or part.hi is None or frame.is_empty():
+        return
+    key = frame[schema_table(table_name).info["key"]]
+    low, high = key.min(), key.max()
+    if low < part.lo or high >= part.hi:  # type: ignore[operator]
+        raise RuntimeError(
+            f"{table_name}[{part.key}]: rows with {key.name} from {low} to {high} lie outside "
+            f"the partition's bounds [{part.lo}, {part.hi}); its bounds and the generator disagree"
+        )
 
 
 def _record_manifest(

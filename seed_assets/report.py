@@ -32,6 +32,10 @@ class RichProgress(ProgressSink):
             TimeElapsedColumn(),
             console=console,
             transient=False,
+            # Redrawing costs the writer threads the GIL: four times a second on a terminal, and
+            # only at the end (one final frame) when stderr is a file or a pipe.
+            auto_refresh=console.is_terminal,
+            refresh_per_second=4,
         )
         self._tasks: dict[str, int] = {}
         self._lock = threading.Lock()

@@ -262,6 +262,26 @@ def test_multi_chunk_series_encode_like_rechunked_ones() -> None:
     )
 
 
+FIXED = ["seq", "big", "small", "medium", "dbl", "flag", "day", "ts", "naive"]
+
+
+@pytest.mark.parametrize("with_nulls", [False, True], ids=["one-record-array", "nulls-as-pieces"])
+def test_fixed_width_frames_round_trip(
+    conn: psycopg.Connection, table: str, with_nulls: bool
+) -> None:
+    """Fixed-width columns without nulls are encoded as one record array, without the byte map
+    of the mixed case; both layouts give the bytes PostgreSQL itself writes."""
+    frame = _frame(ROWS).select(FIXED)
+    if not with_nulls:
+        frame = frame.fill_null(strategy="zero").with_columns(pl.col("flag").fill_null(False))
+        frame = frame.with_columns(
+            pl.col(c).fill_null(pl.col(c).drop_nulls().first()) for c in ("day", "ts", "naive")
+        )
+        assert frame.null_count().sum_horizontal().item() == 0
+    sent = _copy_in(conn, table, frame)
+    assert _copy_out(conn, table, frame.columns, "seq") == sent
+
+
 def test_empty_frame(conn: psycopg.Connection, table: str) -> None:
     frame = _frame([])
     assert frame.height == 0
