@@ -1,5 +1,5 @@
 """``python -m seed_assets`` is the ``seed`` command."""
 
-from seed_assets.cli import main
+from seed_assets.cli import run
 
-main()
+run()

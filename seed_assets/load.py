@@ -59,6 +59,33 @@ class WriteResult:
     seconds: float
 
 
+@dataclasses.dataclass(frozen=True)
+class Encoded:
+    """One partition's rows, ready to send: canonical, checked against the partition's bounds,
+    encoded to binary COPY (header, row chunks, trailer), with the digest of those bytes."""
+
+    table: str
+    partition: str
+    rows: int
+    chunks: list[bytes]
+    digest: str
+
+    @property
+    def nbytes(self) -> int:
+        return sum(len(chunk) for chunk in self.chunks)
+
+
+def encode_partition(table_name: str, part: Partition, frame: pl.DataFrame) -> Encoded:
+    """What ``write_partition`` sends for ``frame``, computed without a database (pure)."""
+    frame = canonical(table_name, frame)
+    _check_bounds(table_name, part, frame)
+    chunks = list(binary_copy.encode(frame))
+    digest = hashlib.blake2b(digest_size=16)
+    for chunk in chunks:
+        digest.update(chunk)
+    return Encoded(table_name, part.key, frame.height, chunks, digest.hexdigest())
+
+
 def lock_key(table_name: str, partition_key: str) -> int:
     """A signed 64-bit advisory-lock key for (table, partition), stable across processes."""
     digest = hashlib.blake2b(f"{table_name}\x00{partition_key}".encode(), digest_size=8).digest()
@@ -112,33 +139,27 @@ def partition_digest(conn: psycopg.Connection, table_name: str, part: Partition)
     return int(row[0]) if row else 0, digest.hexdigest()
 
 
-def copy_frame(
-    conn: psycopg.Connection, table_name: str, frame: pl.DataFrame, *, freeze: bool = False
-) -> tuple[str, int]:
-    """Binary-COPY a canonical frame into the table; return the digest of the stream sent and
-    the rows the server loaded.
+def copy_encoded(
+    conn: psycopg.Connection, table_name: str, data: Encoded, *, freeze: bool = False
+) -> int:
+    """Send an encoded partition with binary ``COPY ... FROM STDIN``; return the rows loaded.
 
     ``freeze``: the table was created or truncated in this transaction, so its rows can be
     written frozen and all-visible — autovacuum will find nothing to do on them later.
     """
-    cols = ", ".join(f'"{c}"' for c in frame.columns)
-    digest = hashlib.blake2b(digest_size=16)
+    cols = ", ".join(f'"{c}"' for c in columns(data.table))  # (table_name may be a partition)
     options = "FORMAT binary, FREEZE" if freeze else "FORMAT binary"
     sql = f'COPY "{table_name}" ({cols}) FROM STDIN ({options})'
     with conn.cursor() as cur:
         with cur.copy(sql) as copy:  # type: ignore[arg-type]
-            for block in binary_copy.encode(frame):
-                digest.update(block)
-                copy.write(block)
-        return digest.hexdigest(), cur.rowcount
+            for chunk in data.chunks:
+                copy.write(chunk)
+        return cur.rowcount
 
 
 def frame_digest(table_name: str, frame: pl.DataFrame) -> str:
     """The digest ``write_partition`` records for these rows, computed without a database."""
-    digest = hashlib.blake2b(digest_size=16)
-    for block in binary_copy.encode(canonical(table_name, frame)):
-        digest.update(block)
-    return digest.hexdigest()
+    return encode_partition(table_name, Partition("digest"), frame).digest
 
 
 def is_day_partitioned(table_name: str) -> bool:
@@ -151,8 +172,8 @@ def child_table(table_name: str, part: Partition) -> str:
 
 
 def _replace_day_partition(
-    conn: psycopg.Connection, table_name: str, part: Partition, frame: pl.DataFrame
-) -> tuple[str, int]:
+    conn: psycopg.Connection, table_name: str, part: Partition, data: Encoded
+) -> int:
     """Load the day into a fresh table and attach it as the day's partition, replacing the old.
 
     The new table has no indexes or foreign keys while it loads; ATTACH builds the indexes in
@@ -162,60 +183,63 @@ def _replace_day_partition(
     child = child_table(table_name, part)
     conn.execute(f'DROP TABLE IF EXISTS "{child}"')  # type: ignore[arg-type]
     conn.execute(f'CREATE TABLE "{child}" (LIKE "{table_name}" INCLUDING DEFAULTS)')  # type: ignore[arg-type]
-    digest, rows = copy_frame(conn, child, frame, freeze=True)
+    rows = copy_encoded(conn, child, data, freeze=True)
     conn.execute(f'ANALYZE "{child}"')  # type: ignore[arg-type]  # now, not by autovacuum later
     conn.execute(
         f'ALTER TABLE "{table_name}" ATTACH PARTITION "{child}" '  # type: ignore[arg-type]
         f"FOR VALUES FROM ('{part.lo}') TO ('{part.hi}')"
     )
-    return digest, rows
+    return rows
 
 
 def _fill_day_partition(
-    conn: psycopg.Connection, table_name: str, part: Partition, frame: pl.DataFrame
-) -> tuple[str, int]:
+    conn: psycopg.Connection, table_name: str, part: Partition, data: Encoded
+) -> int:
     child = child_table(table_name, part)
     conn.execute(
         f'CREATE TABLE IF NOT EXISTS "{child}" PARTITION OF "{table_name}" '  # type: ignore[arg-type]
         f"FOR VALUES FROM ('{part.lo}') TO ('{part.hi}')"
     )
     conn.execute(f'TRUNCATE "{child}"')  # type: ignore[arg-type]
-    digest, rows = copy_frame(conn, child, frame, freeze=True)
+    rows = copy_encoded(conn, child, data, freeze=True)
     conn.execute(f'ANALYZE "{child}"')  # type: ignore[arg-type]  # now, not by autovacuum later
-    return digest, rows
+    return rows
 
 
 def write_partition(
     conn: psycopg.Connection,
     table_name: str,
     part: Partition,
-    frame: pl.DataFrame,
+    rows: pl.DataFrame | Encoded,
     provenance: Provenance,
     bulk: bool = False,
 ) -> WriteResult:
-    """Replace one partition of one table with ``frame``, atomically and idempotently.
+    """Replace one partition of one table with ``rows``, atomically and idempotently.
 
+    ``rows`` is a frame, or the same frame already encoded (``encode_partition``): the bytes
+    sent and the digest recorded are the same either way.
     ``bulk``: the tables are bare (a first load), so a day partition is created in place and
     filled, with no indexes or foreign keys to attach.
     """
     started = time.perf_counter()
-    frame = canonical(table_name, frame)
-    _check_bounds(table_name, part, frame)
+    data = rows if isinstance(rows, Encoded) else encode_partition(table_name, part, rows)
+    if (data.table, data.partition) != (table_name, part.key):
+        raise ValueError(f"{data.table}[{data.partition}] offered as {table_name}[{part.key}]")
     where, args = _scope_sql(table_name, part)
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key(table_name, part.key)])
         if is_day_partitioned(table_name):
             replace = _fill_day_partition if bulk else _replace_day_partition
-            digest, rows = replace(conn, table_name, part, frame)
+            loaded = replace(conn, table_name, part, data)
         else:
             conn.execute(f'DELETE FROM "{table_name}" WHERE {where}', args)  # type: ignore[arg-type]
-            digest, rows = copy_frame(conn, table_name, frame)
+            loaded = copy_encoded(conn, table_name, data)
         # The partition was emptied under the lock and every row sent lies inside its bounds, so
         # it now holds exactly the rows the server counted in.
-        if rows != frame.height:
-            raise RuntimeError(f"{table_name}[{part.key}]: sent {frame.height} rows, loaded {rows}")
-        _record_manifest(conn, table_name, part.key, rows, digest, provenance)
-    return WriteResult(table_name, part.key, rows, digest, time.perf_counter() - started)
+        if loaded != data.rows:
+            raise RuntimeError(f"{table_name}[{part.key}]: sent {data.rows} rows, loaded {loaded}")
+        _record_manifest(conn, table_name, part.key, loaded, data.digest, provenance)
+    return WriteResult(table_name, part.key, loaded, data.digest, time.perf_counter() - started)
 
 
 def _check_bounds(table_name: str, part: Partition, frame: pl.DataFrame) -> None:
@@ -291,20 +315,23 @@ class _Writer:
         self._pending: list[Future[WriteResult]] = []
         self.results: list[WriteResult] = []
 
-    def _write(self, table_name: str, part: Partition, frame: pl.DataFrame) -> WriteResult:
+    def _write(self, table_name: str, part: Partition, rows: pl.DataFrame | Encoded) -> WriteResult:
+        # Encoded before a connection is taken: the other writer's connection stays busy.
+        if not isinstance(rows, Encoded):
+            rows = encode_partition(table_name, part, rows)
         conn = self._connections.get()
         try:
-            result = write_partition(conn, table_name, part, frame, self._prov, self._bulk)
+            result = write_partition(conn, table_name, part, rows, self._prov, self._bulk)
         finally:
             self._connections.put(conn)
         if self._on_done:
             self._on_done(result)
         return result
 
-    def submit(self, table_name: str, part: Partition, frame: pl.DataFrame) -> None:
+    def submit(self, table_name: str, part: Partition, rows: pl.DataFrame | Encoded) -> None:
         while len(self._pending) >= self._depth:
             self.results.append(self._pending.pop(0).result())
-        self._pending.append(self._threads.submit(self._write, table_name, part, frame))
+        self._pending.append(self._threads.submit(self._write, table_name, part, rows))
 
     def drain(self) -> list[WriteResult]:
         while self._pending:
