@@ -9,6 +9,7 @@ an order of magnitude faster than maintaining them row by row (DESIGN.md §4).
 from __future__ import annotations
 
 import threading
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
@@ -60,16 +61,52 @@ def is_empty(conn: psycopg.Connection) -> bool:
     return True
 
 
+# On an empty database (a bulk load) these tiers' tables are created without their primary keys:
+# a B-tree maintained row by row costs more than the COPY itself, one built at the end a fraction
+# of it. The catalog, derived and ops tables keep theirs (they are small, or written with
+# ON CONFLICT).
+DEFERRED_KEYS = frozenset({"identity", "activity"})
+
+
+def keys_deferred(table_name: str) -> bool:
+    return metadata.tables[table_name].info.get("tier") in DEFERRED_KEYS
+
+
 def ensure_schema(conn: psycopg.Connection, *, bare: bool = False) -> list[str]:
-    """Create missing tables, then (unless ``bare``) indexes and foreign keys; return the DDL."""
+    """Create missing tables (``bare``: the identity and activity ones without their primary
+    keys), then (unless ``bare``) missing primary keys, indexes and foreign keys; return the
+    DDL."""
     tables = existing_tables(conn)
-    statements = [
-        create_table_sql(table) for table in metadata.sorted_tables if table.name not in tables
-    ]
+    statements = []
+    for table in metadata.sorted_tables:
+        if table.name not in tables:
+            statements.append(create_table_sql(table))
+            if bare and keys_deferred(table.name):
+                statements.append(f'ALTER TABLE "{table.name}" DROP CONSTRAINT "{_pkey(table)}"')
     if not bare:
-        statements += index_statements() + foreign_key_statements(conn)
+        present = _existing_constraints(conn) | {
+            _pkey(t) for t in metadata.tables.values() if t.name not in tables
+        }
+        statements += primary_key_statements(present) + index_statements()
+        statements += foreign_key_statements(conn)
     for statement in statements:
         conn.execute(statement)  # type: ignore[arg-type]
+    return statements
+
+
+def _pkey(table: sa.Table) -> str:
+    return f"{table.name}_pkey"  # the naming convention's
+
+
+def primary_key_statements(present: set[str], tables: Collection[str] | None = None) -> list[str]:
+    """ADD PRIMARY KEY for the tables (default: all) whose key is not among ``present``."""
+    # Written out: SQLAlchemy's AddConstraint would also drop the key from later CREATE TABLEs.
+    statements = []
+    for table in metadata.sorted_tables:
+        if (tables is None or table.name in tables) and _pkey(table) not in present:
+            columns = ", ".join(f'"{c.name}"' for c in table.primary_key.columns)
+            add = f'ADD CONSTRAINT "{_pkey(table)}" PRIMARY KEY ({columns})'
+            statements.append(f'ALTER TABLE "{table.name}" {add}')
     return statements
 
 
@@ -91,49 +128,59 @@ def foreign_key_statements(conn: psycopg.Connection) -> list[str]:
     return [_sql(AddConstraint(fk)) for fk in _foreign_keys() if fk.name not in present]
 
 
-def finish_bulk_load(url: str, tables_to_analyze: list[str], workers: int = 2) -> None:
-    """After a bare load: indexes, foreign keys and statistics, table by table on ``workers``
-    connections at once, the largest tables first.
+def finish_bulk_load(
+    url: str,
+    tables_to_analyze: list[str],
+    workers: int = 2,
+    tables: Collection[str] | None = None,
+) -> None:
+    """After a bare load: primary keys, indexes, foreign keys and statistics of ``tables``
+    (default: every table), table by table on ``workers`` connections at once, largest first.
 
-    The foreign keys are first added ``NOT VALID`` (catalog only, instant), then each table
-    validates its own: validation locks the referenced table only against writes, so tables that
-    all refer to ``users`` validate side by side, while ``ADD FOREIGN KEY`` would serialise on it.
-    (A partitioned table cannot take a ``NOT VALID`` key: its keys are added, validated, in its
-    own job.)
-    A table's work runs on one connection (its indexes, then its foreign keys, then ANALYZE), so
-    no two connections ever wait on each other's locks.
+    First each table's primary key, indexes and ANALYZE. Then the foreign keys are added
+    ``NOT VALID`` (catalog only, instant) and each table validates its own: validation locks the
+    referenced table only against writes, so tables that all refer to ``users`` validate side by
+    side, while ``ADD FOREIGN KEY`` would serialise on it. (A partitioned table cannot take a
+    ``NOT VALID`` key: its keys are added, validated, in its own job.) A table's work runs on one
+    connection, so no two connections wait on each other's locks.
     """
     from seed_assets import database
 
+    chosen = {t.name for t in metadata.sorted_tables if tables is None or t.name in tables}
     with database.connection(url, autocommit=True) as conn:
         only = conn.info.server_version >= 180000
         present = _existing_constraints(conn)
-        added = [fk for fk in _foreign_keys() if fk.name not in present]
-        for fk in added:
-            if not _partitioned(fk.table.name):  # (PostgreSQL has no NOT VALID for those)
-                conn.execute(_sql(AddConstraint(fk)) + " NOT VALID")  # type: ignore[arg-type]
         sizes = dict(
             conn.execute(  # type: ignore[arg-type]
                 "SELECT relname, pg_total_relation_size(oid) FROM pg_class "
                 "WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('r', 'p')"
             ).fetchall()
         )
-    work: dict[str, list[str]] = {t.name: [] for t in metadata.sorted_tables}
+    keys: dict[str, list[str]] = {name: [] for name in chosen}
     for table in metadata.sorted_tables:
-        work[table.name] += [
-            _sql(CreateIndex(index, if_not_exists=True))
-            for index in sorted(table.indexes, key=lambda i: str(i.name))
-        ]
-    for fk in added:
-        work[fk.table.name].append(
-            _sql(AddConstraint(fk))
-            if _partitioned(fk.table.name)
-            else f'ALTER TABLE "{fk.table.name}" VALIDATE CONSTRAINT "{fk.name}"'
-        )
+        if table.name in chosen:
+            keys[table.name] += primary_key_statements(present, [table.name])
+            keys[table.name] += [
+                _sql(CreateIndex(index, if_not_exists=True))
+                for index in sorted(table.indexes, key=lambda i: str(i.name))
+            ]
     for name in tables_to_analyze:
-        work[name].append(_analyze_sql(name, only))
-    order = sorted((t for t in work if work[t]), key=lambda t: -int(sizes.get(t) or 0))
-    _pooled(url, [work[t] for t in order], workers)
+        keys[name].append(_analyze_sql(name, only))
+    largest = sorted(chosen, key=lambda t: -int(sizes.get(t) or 0))
+    _pooled(url, [keys[t] for t in largest if keys[t]], workers)
+
+    added = [fk for fk in _foreign_keys() if fk.table.name in chosen and fk.name not in present]
+    checks: dict[str, list[str]] = {name: [] for name in chosen}
+    with database.connection(url, autocommit=True) as conn:
+        for fk in added:
+            if _partitioned(fk.table.name):  # (PostgreSQL has no NOT VALID for those)
+                checks[fk.table.name].append(_sql(AddConstraint(fk)))
+            else:
+                conn.execute(_sql(AddConstraint(fk)) + " NOT VALID")  # type: ignore[arg-type]
+                checks[fk.table.name].append(
+                    f'ALTER TABLE "{fk.table.name}" VALIDATE CONSTRAINT "{fk.name}"'
+                )
+    _pooled(url, [checks[t] for t in largest if checks[t]], workers)
 
 
 def analyze(url: str, tables: list[str], workers: int = 2) -> None:

@@ -219,7 +219,8 @@ def write_partition(
     ``rows`` is a frame, or the same frame already encoded (``encode_partition``): the bytes
     sent and the digest recorded are the same either way.
     ``bulk``: the tables are bare (a first load), so a day partition is created in place and
-    filled, with no indexes or foreign keys to attach.
+    filled, with no indexes or foreign keys to attach, and a partition never written before is
+    not searched for rows to delete.
     """
     started = time.perf_counter()
     data = rows if isinstance(rows, Encoded) else encode_partition(table_name, part, rows)
@@ -232,7 +233,8 @@ def write_partition(
             replace = _fill_day_partition if bulk else _replace_day_partition
             loaded = replace(conn, table_name, part, data)
         else:
-            conn.execute(f'DELETE FROM "{table_name}" WHERE {where}', args)  # type: ignore[arg-type]
+            if not (bulk and _never_written(conn, table_name, part.key)):
+                conn.execute(f'DELETE FROM "{table_name}" WHERE {where}', args)  # type: ignore[arg-type]
             loaded = copy_encoded(conn, table_name, data)
         # The partition was emptied under the lock and every row sent lies inside its bounds, so
         # it now holds exactly the rows the server counted in.
@@ -240,6 +242,18 @@ def write_partition(
             raise RuntimeError(f"{table_name}[{part.key}]: sent {data.rows} rows, loaded {loaded}")
         _record_manifest(conn, table_name, part.key, loaded, data.digest, provenance)
     return WriteResult(table_name, part.key, loaded, data.digest, time.perf_counter() - started)
+
+
+def _never_written(conn: psycopg.Connection, table_name: str, key: str) -> bool:
+    """No manifest row for the partition. In a bulk load (the database was empty when it began,
+    and every row since came through this function, with its manifest row in the same
+    transaction) the partition then holds no rows, and there is nothing to delete: without a
+    primary key yet, the DELETE would scan the whole table."""
+    row = conn.execute(
+        f"SELECT 1 FROM {seed_manifest.name} WHERE table_name = %s AND partition_key = %s",  # type: ignore[arg-type]
+        [table_name, key],
+    ).fetchone()
+    return row is None
 
 
 def _check_bounds(table_name: str, part: Partition, frame: pl.DataFrame) -> None:

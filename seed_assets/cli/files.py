@@ -91,7 +91,7 @@ def load(src: str) -> None:
     except files.LoadFailed as exc:
         fail(EXIT_RUN, database.redact(str(exc), url))
         return
-    extra = [("indexes, foreign keys, ANALYZE", finishing)] if finishing else []
+    extra = [("keys, indexes, foreign keys, ANALYZE", finishing)] if finishing else []
     Console().print(timings_table(totals, extra, time.perf_counter() - started))
 
 

@@ -29,6 +29,7 @@ from seed_assets.cli.common import (
 from seed_assets.config import ConfigError, SeedParams
 from seed_assets.report import RichProgress, timings_json, timings_table
 
+FINISH_LABEL = "keys, indexes, foreign keys, ANALYZE"
 JSON_OPTION = click.option(
     "--json",
     "as_json",
@@ -189,22 +190,30 @@ def _seed(
     from seed_assets import orchestrate
 
     days = (first_day.isoformat(), last_day.isoformat()) if n_days else None
-    # A first load writes bare tables, then builds indexes and foreign keys once, at the end.
+    # A first load writes bare tables, then builds keys, indexes and foreign keys once, at the end
+    # of the seeded tiers (the derived jobs then read indexed tables), and of the derived one.
+    phases = [[g for g in groups if g != "derived"], [g for g in groups if g == "derived"]]
+    timings: list[orchestrate.TableTiming] = []
+    extra: list[tuple[str, float]] = []
     with RichProgress(err) as progress:
         resources = orchestrate.resources(params, url, bulk=bulk, progress=progress)
-        try:
-            timings = orchestrate.run_tiers(
-                params, resources, instance, groups, days, command, exclude or set()
-            )
-        except Exception:
-            with database.connection(url, autocommit=True) as conn:
-                runs.finish(conn, run_id, "failure", {})
-            raise
-    extra: list[tuple[str, float]] = []
-    if bulk:
-        t0 = time.perf_counter()
-        ddl.finish_bulk_load(url, [t.table for t in timings])
-        extra.append(("indexes, foreign keys, ANALYZE", time.perf_counter() - t0))
+        for phase in (p for p in phases if p):
+            try:
+                written = orchestrate.run_tiers(
+                    params, resources, instance, phase, days, command, exclude or set()
+                )
+            except Exception:
+                with database.connection(url, autocommit=True) as conn:
+                    runs.finish(conn, run_id, "failure", {})
+                raise
+            timings += written
+            if bulk:
+                t0 = time.perf_counter()
+                last = phase is phases[-1] or not phases[-1]
+                # The last phase completes every table, including those nothing was written to.
+                tables = None if last else {t.table for t in written}
+                ddl.finish_bulk_load(url, [t.table for t in written], tables=tables)
+                extra.append((f"{FINISH_LABEL} ({', '.join(phase)})", time.perf_counter() - t0))
     with database.connection(url, autocommit=True) as conn:
         runs.finish(conn, run_id, "success", {t.table: t.rows for t in timings})
     total = time.perf_counter() - started
