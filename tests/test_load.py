@@ -12,6 +12,7 @@ from seed_assets import database, ddl
 from seed_assets.generators import CATALOG, IDENTITY
 from seed_assets.load import Partition, Provenance, partition_digest, write_partition
 from seed_assets.partitions import shard_partition, whole_table
+from seed_assets.schema import metadata
 from tests.conftest import SMALL, row_count, table_digest
 
 PROV = Provenance(SMALL.run_seed, SMALL.fingerprint(), "test")
@@ -122,3 +123,55 @@ def test_catalog_partition_is_the_whole_table(schema: psycopg.Connection) -> Non
         schema, "interest_subjects", Partition("all"), CATALOG["interest_subjects"](), PROV
     )
     assert row_count(schema, "interest_subjects") == 25
+
+
+def _primary_keys(conn: psycopg.Connection) -> set[str]:
+    rows = conn.execute(
+        "SELECT conrelid::regclass::text FROM pg_constraint "
+        "WHERE contype = 'p' AND connamespace = current_schema()::regnamespace "
+        "AND conparentid = 0"
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def test_a_bulk_load_builds_the_deferred_keys_at_the_end(
+    conn: psycopg.Connection, db_url: str
+) -> None:
+    """Bare identity tables have no primary key while they load; a partition written twice in
+    bulk mode (the second time its manifest row exists) still holds its rows once; the finish
+    builds every key, index and foreign key the schema declares."""
+    ddl.ensure_schema(conn, bare=True)
+    assert "users" not in _primary_keys(conn) and "likes" not in _primary_keys(conn)
+    assert {"interest_subjects", "seed_manifest", "match_scores"} <= _primary_keys(conn)
+    for name, make in CATALOG.items():
+        write_partition(conn, name, whole_table(), make(), PROV, bulk=True)
+    for _ in range(2):
+        for key in ("s0000", "s0001"):
+            part = shard_partition(SMALL, key)
+            frame = IDENTITY["users"](SMALL, part.lo, part.hi)  # type: ignore[arg-type]
+            write_partition(conn, "users", part, frame, PROV, bulk=True)
+    assert row_count(conn, "users") == 500
+    ddl.finish_bulk_load(db_url, ["users"])
+    with database.connection(db_url, autocommit=True) as other:
+        keyed = _primary_keys(other)
+        left = ddl.ensure_schema(other)  # nothing is missing any more (indexes: IF NOT EXISTS)
+    assert {t.name for t in metadata.sorted_tables} == keyed
+    assert [s for s in left if "IF NOT EXISTS" not in s] == []
+
+
+def test_a_seeded_run_restores_keys_an_interrupted_bulk_load_left_out(
+    conn: psycopg.Connection,
+) -> None:
+    ddl.ensure_schema(conn, bare=True)
+    part = shard_partition(SMALL, "s0000")
+    for name, make in CATALOG.items():
+        write_partition(conn, name, whole_table(), make(), PROV, bulk=True)
+    write_partition(
+        conn, "users", part, IDENTITY["users"](SMALL, part.lo, part.hi), PROV, bulk=True
+    )  # type: ignore[arg-type]
+    # The load stops here; the next run finds rows, so it is not a bulk load: the schema is
+    # completed first, keys included.
+    assert not ddl.is_empty(conn)
+    added = ddl.ensure_schema(conn)
+    assert any("users_pkey" in s for s in added)
+    assert "users" in _primary_keys(conn)
