@@ -9,9 +9,11 @@ Each repetition measures, back to back:
    identity tables are counted (``SELECT count(*)``); those counts are the rows of the run.
 2. The limit: the same frames (catalog + every shard of every identity table, same SeedParams)
    generated in-process, canonicalised and encoded to binary COPY bytes before the clock starts,
-   then only their COPY into bare tables of a fresh database, one table after another over one
-   connection, one COMMIT ("raw load"). Then, on that same database, what ``seed up`` does after
-   a bulk load: indexes, foreign keys and ANALYZE ("raw+idx" = raw load + that).
+   then only their COPY into the schema's tables (primary keys, no secondary indexes or foreign
+   keys) of a fresh database, one table after another over one connection, one COMMIT ("raw
+   load"). Then, on that same database, what ``seed up`` does after a bulk load: indexes, foreign
+   keys and ANALYZE ("raw+idx" = raw load + that). Last, shown and not judged, the same COPY into
+   tables without primary keys either ("raw, no keys": ``seed up``'s own bulk tables).
 
 Ratios are end-to-end rows/s over raw-load rows/s of the same repetition.
 """
@@ -29,7 +31,7 @@ from rich.console import Console
 from bench import pg, rawload, seedcli, stats, tiers
 from bench.report import Column, Section, Target
 from bench.workload import Workload, positive_int
-from seed_assets import database, ddl, generators, partitions
+from seed_assets import database, generators, partitions
 from seed_assets.config import SeedParams
 
 RUN_SEED = "bench"
@@ -47,6 +49,8 @@ COLUMNS = [
     Column("rawc_s", "raw+idx s"),
     Column("rawc_rps", "raw+idx rows/s", ",.0f"),
     Column("ratio_c", "e2e/raw+idx", ".2f"),
+    Column("nokeys_s", "raw, no keys s"),
+    Column("ratio_nokeys", "e2e/raw no keys", ".2f"),
     Column("rss_mb", "peak RSS MB", ",.0f"),
     Column("gen_s", "gen+enc s"),
     Column("steps_s", "e2e: steps s"),
@@ -96,8 +100,9 @@ def end_to_end(params: SeedParams, log: Path) -> tuple[seedcli.CliRun, dict[str,
     return run, counts
 
 
-def raw_load(params: SeedParams) -> tuple[float, rawload.LoadTiming, float, str]:
-    """Step 2: (generate+encode s, the timed plain load, indexes+FKs+ANALYZE s, server)."""
+def raw_load(params: SeedParams) -> tuple[float, rawload.LoadTiming, float, float, str]:
+    """Step 2: (generate+encode s, the timed plain load, indexes+FKs+ANALYZE s, the same COPY
+    into tables without primary keys s, server)."""
     started = time.perf_counter()
     frames = generate(params)
     streams = [rawload.encode_table(name, frames.pop(name)) for name in TABLES]
@@ -109,11 +114,16 @@ def raw_load(params: SeedParams) -> tuple[float, rawload.LoadTiming, float, str]
         url = pg.create_database(admin_url, "bench")
         server = pg.server_version(url)
         with database.connection(url, autocommit=True) as conn:
-            ddl.ensure_schema(conn, bare=True)
+            rawload.create_plain_tables(conn)
         with database.connection(url) as conn:
             timing = rawload.load(conn, streams)
         constraints_s = rawload.build_constraints(url, [s.table for s in streams])
-    return gen_s, timing, constraints_s, server
+        bare = pg.create_database(admin_url, "bench_no_keys")
+        with database.connection(bare, autocommit=True) as conn:
+            rawload.create_plain_tables(conn, keys=False)
+        with database.connection(bare) as conn:
+            no_keys = rawload.load(conn, streams)
+    return gen_s, timing, constraints_s, no_keys.load_s, server
 
 
 def run(args: argparse.Namespace, console: Console, log_dir: Path) -> Section:
@@ -128,7 +138,7 @@ def run(args: argparse.Namespace, console: Console, log_dir: Path) -> Section:
         console.print(f"[bold]identity[/] rep {i}/{args.repeat}: seed up --users {params.users:,}")
         cli, counts = end_to_end(params, log_dir / f"identity-rep{i}-seed-up.log")
         console.print(f"  end to end {cli.seconds:.2f} s; raw load of the same frames")
-        gen_s, load, constraints_s, server = raw_load(params)
+        gen_s, load, constraints_s, no_keys_s, server = raw_load(params)
         if counts != load.rows_by_table:
             mismatches.append(f"rep {i}: CLI {counts} vs in-process {load.rows_by_table}")
         rows = sum(counts.values())
@@ -148,6 +158,8 @@ def run(args: argparse.Namespace, console: Console, log_dir: Path) -> Section:
                 "rawc_s": load.load_s + constraints_s,
                 "rawc_rps": rawc_rps,
                 "ratio_c": stats.ratio(e2e_rps, rawc_rps),
+                "nokeys_s": no_keys_s,
+                "ratio_nokeys": stats.ratio(e2e_rps, stats.rate(load.rows, no_keys_s)),
                 "rss_mb": cli.peak_rss_mb,
                 "gen_s": gen_s,
                 "steps_s": split.steps_s,
@@ -197,10 +209,13 @@ def notes(
     out = [
         "e2e s is the whole `seed up` subprocess: interpreter start, imports, initdb and start "
         "of its embedded PostgreSQL, seeding, indexes/FKs/ANALYZE, server shutdown at exit.",
-        "raw load s is only COPY of pre-encoded binary streams into bare tables + one COMMIT "
-        "(no generation, encoding or server start); raw+idx adds indexes, foreign keys and "
-        "ANALYZE on the same database; gen+enc s (in-process generation + encoding of the "
-        "same frames, untimed in the raw load) is shown for scale.",
+        "raw load s is only COPY of pre-encoded binary streams + one COMMIT (no generation, "
+        "encoding or server start) into the tables as the schema declares them, with their "
+        "primary keys, without secondary indexes or foreign keys; raw+idx adds indexes, foreign "
+        "keys and ANALYZE on the same database; raw, no keys s is the same COPY into tables "
+        "without primary keys either (what `seed up` itself loads into before building them), "
+        "shown, not judged; gen+enc s (in-process generation + encoding of the same frames, "
+        "untimed in the raw load) is shown for scale.",
         "the e2e split comes from `seed up --json`: steps s is the walls of the asset steps "
         "(generation and bulk COPY, pipelined), idx/FK s the indexes, foreign keys and ANALYZE "
         "after the bare load, orchestration s the rest (interpreter start, imports, initdb, "

@@ -18,6 +18,7 @@ import psycopg
 from seed_assets import binary_copy, ddl
 from seed_assets.frames import columns
 from seed_assets.load import canonical
+from seed_assets.schema import metadata
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,6 +79,17 @@ def load(conn: psycopg.Connection, streams: Sequence[Encoded]) -> LoadTiming:
     if loaded != expected:
         raise RuntimeError(f"COPY loaded {loaded} rows but the streams held {expected}")
     return LoadTiming(seconds, sum(loaded.values()), loaded)
+
+
+def create_plain_tables(conn: psycopg.Connection, *, keys: bool = True) -> None:
+    """The tables a plain bulk load writes into: as the schema declares them, with their primary
+    keys (``keys``) but without secondary indexes or foreign keys. (``seed up``'s own bulk mode
+    also leaves out the identity and activity keys; the limit keeps them unless asked.)"""
+    ddl.ensure_schema(conn, bare=True)
+    if keys:
+        deferred = [t.name for t in metadata.sorted_tables if ddl.keys_deferred(t.name)]
+        for statement in ddl.primary_key_statements(set(), deferred):
+            conn.execute(statement)  # type: ignore[arg-type]
 
 
 def build_constraints(url: str, tables: list[str]) -> float:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Collection
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import psycopg
 import sqlalchemy as sa
@@ -116,11 +116,7 @@ def create_table_sql(table: sa.Table) -> str:
 
 
 def index_statements() -> list[str]:
-    return [
-        _sql(CreateIndex(index, if_not_exists=True))
-        for table in metadata.sorted_tables
-        for index in sorted(table.indexes, key=lambda i: str(i.name))
-    ]
+    return [statement for table in metadata.sorted_tables for statement in _index_sql(table)]
 
 
 def foreign_key_statements(conn: psycopg.Connection) -> list[str]:
@@ -160,10 +156,7 @@ def finish_bulk_load(
     for table in metadata.sorted_tables:
         if table.name in chosen:
             keys[table.name] += primary_key_statements(present, [table.name])
-            keys[table.name] += [
-                _sql(CreateIndex(index, if_not_exists=True))
-                for index in sorted(table.indexes, key=lambda i: str(i.name))
-            ]
+            keys[table.name] += _index_sql(table)
     for name in tables_to_analyze:
         keys[name].append(_analyze_sql(name, only))
     largest = sorted(chosen, key=lambda t: -int(sizes.get(t) or 0))
@@ -181,6 +174,53 @@ def finish_bulk_load(
                     f'ALTER TABLE "{fk.table.name}" VALIDATE CONSTRAINT "{fk.name}"'
                 )
     _pooled(url, [checks[t] for t in largest if checks[t]], workers)
+
+
+class BulkFinisher:
+    """Finishes a bulk load's tables while the rest still loads.
+
+    When a table's last partition is written (``table_written``), its primary key, indexes and
+    ANALYZE are built on one background connection, while the next tables are generated: on two
+    cores the generation leaves a backend idle much of the time. ``complete`` waits for those,
+    then does what remains and the foreign keys (``finish_bulk_load``).
+    """
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="seed-finisher")
+        self._jobs: dict[str, Future[None]] = {}
+
+    def table_written(self, name: str) -> None:
+        if name in metadata.tables and name not in self._jobs:
+            self._jobs[name] = self._pool.submit(self._finish_table, name)
+
+    def _finish_table(self, name: str) -> None:
+        from seed_assets import database
+
+        with database.connection(self._url, autocommit=True) as conn:
+            conn.execute("SET maintenance_work_mem = '256MB'")
+            only = conn.info.server_version >= 180000
+            statements = primary_key_statements(_existing_constraints(conn), [name])
+            statements += [*_index_sql(metadata.tables[name]), _analyze_sql(name, only)]
+            for statement in statements:
+                conn.execute(statement)  # type: ignore[arg-type]
+
+    def complete(self, tables_to_analyze: list[str], tables: Collection[str] | None = None) -> None:
+        """Wait for the tables finished so far, then finish the rest (``finish_bulk_load``)."""
+        for job in list(self._jobs.values()):
+            job.result()
+        rest = [t for t in tables_to_analyze if t not in self._jobs]
+        finish_bulk_load(self._url, rest, tables=tables)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _index_sql(table: sa.Table) -> list[str]:
+    return [
+        _sql(CreateIndex(index, if_not_exists=True))
+        for index in sorted(table.indexes, key=lambda i: str(i.name))
+    ]
 
 
 def analyze(url: str, tables: list[str], workers: int = 2) -> None:

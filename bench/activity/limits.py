@@ -16,7 +16,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench import pg
+from bench import pg, rawload
 from seed_assets import database, ddl, load, partitions, schema
 from seed_assets.frames import columns
 
@@ -62,7 +62,7 @@ def raw_limit(admin_url: str, source_url: str, tables: list[str], workdir: Path)
         days = [r[0] for r in conn.execute("SELECT DISTINCT day FROM likes ORDER BY 1")]
     target = pg.create_database(admin_url, "raw_limit")
     with database.connection(target, autocommit=True) as conn:  # the schema: untimed
-        ddl.ensure_schema(conn, bare=True)
+        rawload.create_plain_tables(conn)
         for table in (t for t in tables if load.is_day_partitioned(t)):
             for day in days:
                 part = partitions.day_partition(day)

@@ -195,25 +195,32 @@ def _seed(
     phases = [[g for g in groups if g != "derived"], [g for g in groups if g == "derived"]]
     timings: list[orchestrate.TableTiming] = []
     extra: list[tuple[str, float]] = []
-    with RichProgress(err) as progress:
-        resources = orchestrate.resources(params, url, bulk=bulk, progress=progress)
-        for phase in (p for p in phases if p):
-            try:
-                written = orchestrate.run_tiers(
-                    params, resources, instance, phase, days, command, exclude or set()
-                )
-            except Exception:
-                with database.connection(url, autocommit=True) as conn:
-                    runs.finish(conn, run_id, "failure", {})
-                raise
-            timings += written
-            if bulk:
-                t0 = time.perf_counter()
-                last = phase is phases[-1] or not phases[-1]
-                # The last phase completes every table, including those nothing was written to.
-                tables = None if last else {t.table for t in written}
-                ddl.finish_bulk_load(url, [t.table for t in written], tables=tables)
-                extra.append((f"{FINISH_LABEL} ({', '.join(phase)})", time.perf_counter() - t0))
+    # Each table's keys and indexes are built as soon as its last partition is written.
+    finisher = ddl.BulkFinisher(url) if bulk else None
+    on_finish = finisher.table_written if finisher else None
+    try:
+        with RichProgress(err, on_finish=on_finish) as progress:
+            resources = orchestrate.resources(params, url, bulk=bulk, progress=progress)
+            for phase in (p for p in phases if p):
+                try:
+                    written = orchestrate.run_tiers(
+                        params, resources, instance, phase, days, command, exclude or set()
+                    )
+                except Exception:
+                    with database.connection(url, autocommit=True) as conn:
+                        runs.finish(conn, run_id, "failure", {})
+                    raise
+                timings += written
+                if finisher:
+                    t0 = time.perf_counter()
+                    last = phase is phases[-1] or not phases[-1]
+                    # The last phase completes every table, including those nothing was written to.
+                    tables = None if last else {t.table for t in written}
+                    finisher.complete([t.table for t in written], tables=tables)
+                    extra.append((f"{FINISH_LABEL} ({', '.join(phase)})", time.perf_counter() - t0))
+    finally:
+        if finisher:
+            finisher.close()
     with database.connection(url, autocommit=True) as conn:
         runs.finish(conn, run_id, "success", {t.table: t.rows for t in timings})
     total = time.perf_counter() - started
