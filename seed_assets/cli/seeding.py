@@ -15,7 +15,7 @@ from typing import Any
 import click
 from rich.console import Console
 
-from seed_assets import database, ddl, guard, runs
+from seed_assets import database, ddl, guard, prefetch, runs
 from seed_assets.cli.common import (
     STATIC_JOBS,
     err,
@@ -165,6 +165,8 @@ def _seed(
     last_day = first_day + dt.timedelta(days=max(n_days, 1) - 1)
     if params.end_date is None or params.end_date <= last_day:
         params = params.replace(end_date=last_day + dt.timedelta(days=1))  # partitions exist
+    if "identity" in groups:  # generated while Dagster and the database start
+        prefetch.start(params)
     # Importing Dagster takes seconds: do it while the database starts.
     background = ThreadPoolExecutor(max_workers=1)
     imported = background.submit(import_dagster)
@@ -219,6 +221,7 @@ def _seed(
                     finisher.complete([t.table for t in written], tables=tables)
                     extra.append((f"{FINISH_LABEL} ({', '.join(phase)})", time.perf_counter() - t0))
     finally:
+        prefetch.stop()
         if finisher:
             finisher.close()
     with database.connection(url, autocommit=True) as conn:

@@ -4,9 +4,10 @@ import datetime as dt
 from typing import Any
 
 import dagster as dg
+import polars as pl
 from pydantic import Field
 
-from seed_assets import GENERATOR_VERSION, ddl, generators, guard, partitions, runs
+from seed_assets import GENERATOR_VERSION, ddl, generators, guard, partitions, prefetch, runs
 from seed_assets.config import ConfigError, SeedParams
 from seed_assets.database import connection, redact
 from seed_assets.defs.partitions import SINGLE_RUN, shard_partitions
@@ -14,20 +15,11 @@ from seed_assets.defs.resources import PostgresResource, SeedConfig
 from seed_assets.defs.schedules import DAYS_TAG
 from seed_assets.defs.writing import write_table
 from seed_assets.frames import column_metadata
+from seed_assets.load import Encoded
 from seed_assets.progress import Progress
 from seed_assets.reset import reset as reset_tables
 from seed_assets.schema import seed_runs
 from seed_assets.schema import table as schema_table
-
-# Dependencies inside the identity tier besides seed_params (what each table refers to).
-IDENTITY_DEPS: dict[str, tuple[str, ...]] = {
-    "users": (),
-    "profiles": ("users",),
-    "profile_media": ("users",),
-    "user_interests": ("users", "interest_subjects"),
-    "interest_dirty": ("user_interests",),
-    "quiz_results": ("users", "quiz_questions"),
-}
 
 
 class SeedParamsConfig(dg.Config):
@@ -136,7 +128,7 @@ def identity_asset(name: str, params_at_load: SeedParams) -> dg.AssetsDefinition
     @dg.asset(
         name=name,
         group_name="identity",
-        deps=[seed_params, *IDENTITY_DEPS[name]],
+        deps=[seed_params, *generators.IDENTITY_DEPS[name]],
         partitions_def=shard_partitions(params_at_load),
         backfill_policy=SINGLE_RUN,
         **table_asset_args(name),  # type: ignore[arg-type]
@@ -158,8 +150,12 @@ def identity_asset(name: str, params_at_load: SeedParams) -> dg.AssetsDefinition
         for key in context.partition_keys:
             part = partitions.shard_partition(params, key)
             lo, hi = int(part.lo), int(part.hi)  # type: ignore[arg-type]
-            work.append((part, lambda lo=lo, hi=hi: generate(params, lo, hi)))
+            work.append((part, lambda lo=lo, hi=hi: shard(params, lo, hi)))
         return write_table(name, params, database, progress, work)
+
+    def shard(params: SeedParams, lo: int, hi: int) -> pl.DataFrame | Encoded:
+        # `seed up` may have generated it already, while Dagster and the database started.
+        return prefetch.take(params, name, lo, hi) or generate(params, lo, hi)
 
     return _identity  # type: ignore[return-value]
 

@@ -14,11 +14,13 @@ import polars as pl
 from seed_assets import GENERATOR_VERSION, database, ddl, guard, runs
 from seed_assets.config import SeedParams
 from seed_assets.defs.resources import PostgresResource
-from seed_assets.load import Partition, Provenance, WriteResult, pipelined_writer
+from seed_assets.load import Encoded, Partition, Provenance, WriteResult, pipelined_writer
 from seed_assets.progress import Progress
 
-# One unit of work: a partition and a function producing {table: frame} for it.
-Work = tuple[Partition, Callable[[], dict[str, pl.DataFrame]]]
+# One unit of work: a partition and a function producing {table: frame} for it (or the frame
+# already encoded).
+Rows = pl.DataFrame | Encoded
+Work = tuple[Partition, Callable[[], dict[str, Rows]]]
 
 
 def provenance(params: SeedParams) -> Provenance:
@@ -109,7 +111,7 @@ def write_table(
     params: SeedParams,
     db: PostgresResource,
     progress: Progress,
-    work: Iterable[tuple[Partition, Callable[[], pl.DataFrame]]],
+    work: Iterable[tuple[Partition, Callable[[], Rows]]],
 ) -> dg.MaterializeResult:
     """One table's partitions (the identity and catalog assets)."""
     units: list[Work] = [(part, lambda make=make: {table: make()}) for part, make in work]

@@ -28,3 +28,23 @@ IDENTITY: dict[str, ShardGenerator] = {
     "interest_dirty": identity.interest_dirty,
     "quiz_results": identity.quiz_results,
 }
+
+# What each identity table refers to besides the seed parameters: its asset's upstream tables.
+IDENTITY_DEPS: dict[str, tuple[str, ...]] = {
+    "users": (),
+    "profiles": ("users",),
+    "profile_media": ("users",),
+    "user_interests": ("users", "interest_subjects"),
+    "interest_dirty": ("user_interests",),
+    "quiz_results": ("users", "quiz_questions"),
+}
+
+
+def _depth(table: str) -> int:
+    upstream = [t for t in IDENTITY_DEPS.get(table, ()) if t in IDENTITY]
+    return 1 + max((_depth(t) for t in upstream), default=-1)
+
+
+# The order in which a run over the identity tier reaches its tables (level by level, by name
+# within a level, as Dagster orders the steps); the prefetcher follows it.
+IDENTITY_ORDER: list[str] = sorted(IDENTITY, key=lambda t: (_depth(t), t))

@@ -1,0 +1,164 @@
+"""Identity partitions generated ahead of the asset steps that write them.
+
+``seed up`` knows the population before Dagster is even imported. Importing it, starting the
+database and making the instance take seconds in which the second core idles; meanwhile a
+background thread generates, sorts and encodes identity shards (``load.encode_partition``), in
+the order the steps will ask for them, holding at most ``budget_bytes`` that no step has taken
+yet. Past that it waits, so on a large population it keeps a fixed distance ahead of the writers
+and also fills the gaps between the Dagster steps.
+
+A step takes a ready shard instead of generating it, waits for one being generated, or generates
+it itself when the thread has not reached it. The bytes are the same either way: generation is a
+pure function of the parameters and the shard, and the manifest's digest is of those bytes.
+Nothing here touches a database or Dagster.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+
+import polars as pl
+
+from seed_assets import generators, partitions
+from seed_assets.config import SeedParams
+from seed_assets.load import Encoded, Partition, encode_partition
+from seed_assets.schema import table as schema_table
+
+DEFAULT_BUDGET_BYTES = 256 * 2**20
+BATCH_USERS = 100_000  # users generated per call
+Key = tuple[str, int, int]  # (table, first user id, end user id)
+
+
+class Prefetcher:
+    """Encodes ``(table, shard)`` pairs of one parameter set on a daemon thread, in order."""
+
+    def __init__(
+        self,
+        params: SeedParams,
+        order: Iterable[str],
+        budget_bytes: int = DEFAULT_BUDGET_BYTES,
+    ) -> None:
+        self.fingerprint = params.fingerprint()
+        self._params = params
+        shards = [partitions.shard_partition(params, key) for key in partitions.shard_keys(params)]
+        self._plan = [(table, batch) for table in order for batch in _batches(shards, BATCH_USERS)]
+        self._budget = budget_bytes
+        self._ready: dict[Key, Encoded] = {}
+        self._owner: dict[Key, str] = {}  # who generates a shard: "thread" or "step"
+        self._taken: set[Key] = set()
+        self._held = 0  # bytes generated and not taken yet
+        self._stopped = False
+        self._failed: BaseException | None = None
+        self._cond = threading.Condition()
+        self._thread = threading.Thread(target=self._run, name="seed-prefetch", daemon=True)
+
+    def start(self) -> Prefetcher:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Generate nothing more and drop what no step has taken."""
+        with self._cond:
+            self._stopped = True
+            self._ready.clear()
+            self._held = 0
+            self._cond.notify_all()
+
+    def take(self, params: SeedParams, table: str, lo: int, hi: int) -> Encoded | None:
+        """The encoded shard if this prefetcher has it or is making it (waits for it); None when
+        the caller must generate it itself (other parameters, not reached yet, taken before)."""
+        if params.fingerprint() != self.fingerprint:
+            return None
+        key = (table, lo, hi)
+        with self._cond:
+            owner = self._owner.setdefault(key, "step")  # unclaimed: the thread will skip it
+            if owner == "step" or key in self._taken:
+                return None
+            while key not in self._ready and self._failed is None and not self._stopped:
+                self._cond.wait()
+            data = self._ready.pop(key, None)
+            if data is not None:
+                self._held -= data.nbytes
+                self._taken.add(key)
+                self._cond.notify_all()
+            return data
+
+    def _run(self) -> None:
+        try:
+            for table, batch in self._plan:
+                with self._cond:
+                    while self._held >= self._budget and not self._stopped:
+                        self._cond.wait()
+                    if self._stopped:
+                        return
+                    mine = [
+                        p
+                        for p in batch
+                        if self._owner.setdefault(_key(table, p), "thread") == "thread"
+                    ]
+                if not mine:
+                    continue
+                # One call for the whole batch: few, long numpy and polars operations hold the
+                # GIL for a small part of their time, so Dagster's import on the main thread
+                # barely slows down. A range's rows are its shards' rows (a tested property).
+                lo, hi = int(mine[0].lo), int(mine[-1].hi)  # type: ignore[arg-type]
+                whole = generators.IDENTITY[table](self._params, lo, hi)
+                column = pl.col(schema_table(table).info["key"])
+                for part in mine:
+                    rows = whole.filter((column >= part.lo) & (column < part.hi))
+                    data = encode_partition(table, part, rows)
+                    with self._cond:
+                        if self._stopped:
+                            return
+                        self._ready[_key(table, part)] = data
+                        self._held += data.nbytes
+                        self._cond.notify_all()
+        except BaseException as exc:  # a step then generates the shard itself, and fails loudly
+            with self._cond:
+                self._failed = exc
+                self._cond.notify_all()
+
+
+def _key(table: str, part: Partition) -> Key:
+    return table, int(part.lo), int(part.hi)  # type: ignore[arg-type]
+
+
+def _batches(shards: list[Partition], users: int) -> list[list[Partition]]:
+    """Consecutive shards, about ``users`` users per batch."""
+    out: list[list[Partition]] = []
+    for part in shards:
+        if out and int(part.hi) - int(out[-1][0].lo) <= users:  # type: ignore[arg-type]
+            out[-1].append(part)
+        else:
+            out.append([part])
+    return out
+
+
+_current: Prefetcher | None = None
+_lock = threading.Lock()
+
+
+def start(params: SeedParams, budget_bytes: int = DEFAULT_BUDGET_BYTES) -> Prefetcher:
+    """Start prefetching ``params``'s identity tier (replacing any earlier prefetcher)."""
+    global _current
+    with _lock:
+        if _current is not None:
+            _current.stop()
+        _current = Prefetcher(params, generators.IDENTITY_ORDER, budget_bytes).start()
+        return _current
+
+
+def stop() -> None:
+    global _current
+    with _lock:
+        if _current is not None:
+            _current.stop()
+        _current = None
+
+
+def take(params: SeedParams, table: str, lo: int, hi: int) -> Encoded | None:
+    """A prefetched shard for the step that writes it, or None (then the step generates it)."""
+    with _lock:
+        current = _current
+    return current.take(params, table, lo, hi) if current is not None else None

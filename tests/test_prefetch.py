@@ -1,0 +1,78 @@
+"""seed_assets.prefetch: shards generated ahead of their steps are the very bytes a step would
+write, whatever the order in which steps ask for them."""
+
+from __future__ import annotations
+
+import pytest
+
+from seed_assets import generators, partitions, prefetch
+from seed_assets.load import Encoded, encode_partition
+from tests.conftest import SMALL
+
+
+def _direct(table: str, key: str) -> Encoded:
+    part = partitions.shard_partition(SMALL, key)
+    frame = generators.IDENTITY[table](SMALL, part.lo, part.hi)  # type: ignore[arg-type]
+    return encode_partition(table, part, frame)
+
+
+def _bounds(key: str) -> tuple[int, int]:
+    part = partitions.shard_partition(SMALL, key)
+    return int(part.lo), int(part.hi)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("batch_users", [250, 1_000], ids=["shard-batches", "one-batch"])
+def test_prefetched_shards_are_the_bytes_a_step_would_write(
+    monkeypatch: pytest.MonkeyPatch, batch_users: int
+) -> None:
+    """Batches of shards are generated in one call and split: a range's rows are its shards'."""
+    monkeypatch.setattr(prefetch, "BATCH_USERS", batch_users)
+    # A budget smaller than one shard: the thread waits for every shard to be taken.
+    fetcher = prefetch.Prefetcher(SMALL, generators.IDENTITY_ORDER, budget_bytes=1).start()
+    try:
+        for table in generators.IDENTITY_ORDER:
+            for key in partitions.shard_keys(SMALL):
+                got = fetcher.take(SMALL, table, *_bounds(key))
+                assert got is not None, (table, key)
+                want = _direct(table, key)
+                assert (got.table, got.partition, got.rows) == (
+                    want.table,
+                    want.partition,
+                    want.rows,
+                )
+                assert got.digest == want.digest and b"".join(got.chunks) == b"".join(want.chunks)
+    finally:
+        fetcher.stop()
+
+
+def test_a_shard_a_step_claimed_first_is_left_to_the_step() -> None:
+    keys = partitions.shard_keys(SMALL)
+    fetcher = prefetch.Prefetcher(SMALL, ["users"], budget_bytes=1)
+    first, last = _bounds(keys[0]), _bounds(keys[-1])
+    assert fetcher.take(SMALL, "users", *last) is None  # not reached yet: the step generates it
+    fetcher.start()
+    try:
+        assert fetcher.take(SMALL, "users", *first) is not None
+        assert fetcher.take(SMALL, "users", *first) is None  # taken once; a retry generates
+        for key in keys[1:-1]:
+            assert fetcher.take(SMALL, "users", *_bounds(key)) is not None
+        assert fetcher.take(SMALL, "users", *last) is None  # still the step's
+        other = SMALL.replace(run_seed="another")
+        assert fetcher.take(other, "profiles", *first) is None  # other parameters: never
+    finally:
+        fetcher.stop()
+
+
+def test_the_module_level_prefetcher_serves_only_its_parameters() -> None:
+    prefetch.start(SMALL)
+    try:
+        lo, hi = _bounds(partitions.shard_keys(SMALL)[0])
+        assert prefetch.take(SMALL.replace(run_seed="another"), "users", lo, hi) is None
+        got = prefetch.take(SMALL, "users", lo, hi)
+        assert (
+            got is not None
+            and got.digest == _direct("users", partitions.shard_keys(SMALL)[0]).digest
+        )
+    finally:
+        prefetch.stop()
+    assert prefetch.take(SMALL, "users", lo, hi) is None  # stopped: steps generate
