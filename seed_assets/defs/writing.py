@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import dagster as dg
@@ -20,7 +20,7 @@ from seed_assets.progress import Progress
 # One unit of work: a partition and a function producing {table: frame} for it (or the frame
 # already encoded).
 Rows = pl.DataFrame | Encoded
-Work = tuple[Partition, Callable[[], dict[str, Rows]]]
+Work = tuple[Partition, Callable[[], Mapping[str, Rows]]]
 
 
 def provenance(params: SeedParams) -> Provenance:
