@@ -4,8 +4,9 @@
 database and making the instance take seconds in which the second core idles; meanwhile a
 background thread generates, sorts and encodes identity shards (``load.encode_partition``), in
 the order the steps will ask for them, holding at most ``budget_bytes`` that no step has taken
-yet. Past that it waits, so on a large population it keeps a fixed distance ahead of the writers
-and also fills the gaps between the Dagster steps.
+yet (checked before each batch, so one batch may go past it). Past that it waits, so on a large
+population it keeps a fixed distance ahead of the writers and also fills the gaps between the
+Dagster steps.
 
 A step takes a ready shard instead of generating it, waits for one being generated, or generates
 it itself when the thread has not reached it. The bytes are the same either way: generation is a
@@ -50,12 +51,24 @@ class Prefetcher:
         self._held = 0  # bytes generated and not taken yet
         self._stopped = False
         self._failed: BaseException | None = None
+        self._idle = False  # done, failed, or waiting for steps to take what it holds
+        self._finished = False
         self._cond = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="seed-prefetch", daemon=True)
 
     def start(self) -> Prefetcher:
         self._thread.start()
         return self
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait until the thread has nothing more to generate (or is held by the budget)."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._idle or self._stopped, timeout)
+
+    def ready(self) -> int:
+        """How many shards are generated and not taken yet."""
+        with self._cond:
+            return len(self._ready)
 
     def stop(self) -> None:
         """Generate nothing more and drop what no step has taken."""
@@ -81,6 +94,8 @@ class Prefetcher:
             if data is not None:
                 self._held -= data.nbytes
                 self._taken.add(key)
+                if not self._finished and self._held < self._budget:
+                    self._idle = False  # the thread goes on
                 self._cond.notify_all()
             return data
 
@@ -89,7 +104,10 @@ class Prefetcher:
             for table, batch in self._plan:
                 with self._cond:
                     while self._held >= self._budget and not self._stopped:
+                        self._idle = True
+                        self._cond.notify_all()
                         self._cond.wait()
+                    self._idle = False
                     if self._stopped:
                         return
                     mine = [
@@ -117,6 +135,9 @@ class Prefetcher:
         except BaseException as exc:  # a step then generates the shard itself, and fails loudly
             with self._cond:
                 self._failed = exc
+        finally:
+            with self._cond:
+                self._idle = self._finished = True
                 self._cond.notify_all()
 
 

@@ -27,9 +27,10 @@ def test_prefetched_shards_are_the_bytes_a_step_would_write(
 ) -> None:
     """Batches of shards are generated in one call and split: a range's rows are its shards'."""
     monkeypatch.setattr(prefetch, "BATCH_USERS", batch_users)
-    # A budget smaller than one shard: the thread waits for every shard to be taken.
-    fetcher = prefetch.Prefetcher(SMALL, generators.IDENTITY_ORDER, budget_bytes=1).start()
+    fetcher = prefetch.Prefetcher(SMALL, generators.IDENTITY_ORDER).start()
     try:
+        fetcher.join(timeout=120)
+        assert fetcher.ready() == len(generators.IDENTITY) * len(partitions.shard_keys(SMALL))
         for table in generators.IDENTITY_ORDER:
             for key in partitions.shard_keys(SMALL):
                 got = fetcher.take(SMALL, table, *_bounds(key))
@@ -41,38 +42,51 @@ def test_prefetched_shards_are_the_bytes_a_step_would_write(
                     want.rows,
                 )
                 assert got.digest == want.digest and b"".join(got.chunks) == b"".join(want.chunks)
+        assert fetcher.ready() == 0
+    finally:
+        fetcher.stop()
+
+
+def test_the_thread_holds_no_more_than_its_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The budget is checked before each batch: with one shard per batch and a budget smaller
+    than a shard, it holds one shard until a step takes it."""
+    monkeypatch.setattr(prefetch, "BATCH_USERS", 250)
+    fetcher = prefetch.Prefetcher(SMALL, ["users"], budget_bytes=1).start()
+    try:
+        for key in partitions.shard_keys(SMALL):
+            fetcher.join(timeout=60)  # it stops at the budget
+            assert fetcher.ready() == 1
+            assert fetcher.take(SMALL, "users", *_bounds(key)) is not None
     finally:
         fetcher.stop()
 
 
 def test_a_shard_a_step_claimed_first_is_left_to_the_step() -> None:
     keys = partitions.shard_keys(SMALL)
-    fetcher = prefetch.Prefetcher(SMALL, ["users"], budget_bytes=1)
+    fetcher = prefetch.Prefetcher(SMALL, ["users"])
     first, last = _bounds(keys[0]), _bounds(keys[-1])
     assert fetcher.take(SMALL, "users", *last) is None  # not reached yet: the step generates it
     fetcher.start()
     try:
+        fetcher.join(timeout=60)
+        assert fetcher.ready() == len(keys) - 1
         assert fetcher.take(SMALL, "users", *first) is not None
         assert fetcher.take(SMALL, "users", *first) is None  # taken once; a retry generates
-        for key in keys[1:-1]:
-            assert fetcher.take(SMALL, "users", *_bounds(key)) is not None
         assert fetcher.take(SMALL, "users", *last) is None  # still the step's
         other = SMALL.replace(run_seed="another")
-        assert fetcher.take(other, "profiles", *first) is None  # other parameters: never
+        assert fetcher.take(other, "users", *_bounds(keys[1])) is None  # other parameters: never
     finally:
         fetcher.stop()
 
 
 def test_the_module_level_prefetcher_serves_only_its_parameters() -> None:
-    prefetch.start(SMALL)
+    key = partitions.shard_keys(SMALL)[0]
+    lo, hi = _bounds(key)
+    prefetch.start(SMALL).join(timeout=120)
     try:
-        lo, hi = _bounds(partitions.shard_keys(SMALL)[0])
         assert prefetch.take(SMALL.replace(run_seed="another"), "users", lo, hi) is None
         got = prefetch.take(SMALL, "users", lo, hi)
-        assert (
-            got is not None
-            and got.digest == _direct("users", partitions.shard_keys(SMALL)[0]).digest
-        )
+        assert got is not None and got.digest == _direct("users", key).digest
     finally:
         prefetch.stop()
     assert prefetch.take(SMALL, "users", lo, hi) is None  # stopped: steps generate
