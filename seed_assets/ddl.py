@@ -1,9 +1,11 @@
 """Schema creation, idempotent, with a bulk-load mode for empty databases.
 
-``ensure_schema`` creates whatever is missing: tables, then (unless ``bare``) indexes and foreign
-keys. A first load into an empty database runs ``ensure_schema(bare=True)``, loads, then
-``ensure_schema()`` + ``analyze()``: building indexes and validating foreign keys once, in bulk, is
-an order of magnitude faster than maintaining them row by row (DESIGN.md §4).
+``ensure_schema`` creates whatever is missing: tables, then (unless ``bare``) primary keys,
+indexes and foreign keys. A first load into an empty database runs ``ensure_schema(bare=True)``
+(the identity and activity tables without even their primary keys), loads, then
+``finish_bulk_load`` (or ``BulkFinisher``, table by table as they are written): building keys and
+indexes and validating foreign keys once, in bulk, is much faster than maintaining them row by row
+(DESIGN.md §4).
 """
 
 from __future__ import annotations
@@ -221,15 +223,6 @@ def _index_sql(table: sa.Table) -> list[str]:
         _sql(CreateIndex(index, if_not_exists=True))
         for index in sorted(table.indexes, key=lambda i: str(i.name))
     ]
-
-
-def analyze(url: str, tables: list[str], workers: int = 2) -> None:
-    """ANALYZE the tables on ``workers`` connections at once."""
-    from seed_assets import database
-
-    with database.connection(url, autocommit=True) as conn:
-        only = conn.info.server_version >= 180000
-    _pooled(url, [[_analyze_sql(t, only)] for t in tables], workers)
 
 
 def _partitioned(table: str) -> bool:
