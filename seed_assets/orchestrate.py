@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import dagster as dg
+from psycopg.conninfo import make_conninfo
 
 from seed_assets import database
 from seed_assets.config import SeedParams
@@ -93,6 +94,11 @@ def _pool_connections(instance: dg.DagsterInstance) -> None:
 
 
 def _embedded_storage(url: str) -> str:
+    return f'storage:\n  postgres:\n    postgres_url: "{_create_storage_database(url)}"\n'
+
+
+def _create_storage_database(url: str) -> str:
+    """The ``dagster`` database on the embedded server (made if missing); its SQLAlchemy URL."""
     with database.connection(url, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = 'dagster'").fetchone()
         if not exists:
@@ -101,7 +107,18 @@ def _embedded_storage(url: str) -> str:
             # fsync per event.
             conn.execute("ALTER DATABASE dagster SET synchronous_commit = off")
     host = parse_qs(urlsplit(url).query)["host"][0]
-    return f'storage:\n  postgres:\n    postgres_url: "postgresql+psycopg2://postgres@/dagster?host={host}"\n'
+    return f"postgresql+psycopg2://postgres@/dagster?host={host}"
+
+
+def prepare_storage(url: str) -> None:
+    """Dagster's storage on a new embedded server, as the instance would create it on first use
+    (the database, its tables, the schema version stamped), minus the instance's id: what the
+    machine's cluster template holds (:mod:`seed_assets.pgtemplate`)."""
+    from dagster_postgres import DagsterPostgresStorage
+
+    DagsterPostgresStorage(_create_storage_database(url), should_autocreate_tables=True)
+    with database.connection(make_conninfo(url, dbname="dagster"), autocommit=True) as conn:
+        conn.execute("DELETE FROM instance_info")  # each copy makes its own run storage id
 
 
 def resources(params: SeedParams, url: str, *, bulk: bool, progress: Progress) -> dict[str, object]:

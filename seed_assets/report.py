@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Protocol
 
@@ -93,10 +93,13 @@ def timings_json(
     timings: Sequence[Timing],
     extra: Sequence[tuple[str, float]],
     total_seconds: float,
+    server: Mapping[str, object] | None = None,
 ) -> dict[str, object]:
     """The summary of ``timings_table`` as data (``--json``), with each asset step's split into
-    generation and load seconds where the step reported it."""
-    return {
+    generation and load seconds where the step reported it, and, for the embedded server, how
+    its data directory was made (``cluster``: copied from the template, built, initdb'd or
+    existing) and the seconds its start took."""
+    summary: dict[str, object] = {
         "command": command,
         "tables": {
             t.table: {
@@ -112,3 +115,6 @@ def timings_json(
         "rows": sum(t.rows for t in timings),
         "seconds": round(total_seconds, 3),
     }
+    if server is not None:
+        summary["server"] = dict(server)
+    return summary

@@ -20,6 +20,16 @@ from seed_assets.load import _order_sql, columns
 SMALL = SeedParams(run_seed="test", users=1_000, shard_size=250)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def template_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The suite's own cluster-template cache (SEED_CACHE): nothing written to the user's, and
+    the first embedded `seed up` of the session builds the template that later ones copy."""
+    root = tmp_path_factory.mktemp("seed-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SEED_CACHE", str(root))
+        yield root
+
+
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """An admin URL: DATABASE_URL if the environment gives one, else a fresh embedded server."""

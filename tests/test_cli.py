@@ -20,7 +20,9 @@ SEED = str(Path(sys.executable).with_name("seed"))
 def run(
     args: list[str], env: dict[str, str], timeout: int = 240
 ) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("SEED_")}
+    full_env = {
+        k: v for k, v in os.environ.items() if not k.startswith("SEED_") or k == "SEED_CACHE"
+    }
     full_env.pop("DATABASE_URL", None)
     full_env.update(env)
     return subprocess.run(
@@ -102,21 +104,36 @@ def test_unreachable_database_hides_the_password(env: dict[str, str]) -> None:
 
 
 def test_embedded_postgres_by_default(seed_home: Path) -> None:
-    home = seed_home / "seed"
-    result = run(
-        ["up", "--users", "40", "--shard-size", "20"],
-        {"SEED_HOME": str(home), "DAGSTER_HOME": str(seed_home / "dagster")},
-    )
-    assert result.returncode == 0, result.stderr
-    assert (home / "pgdata" / "PG_VERSION").exists()
-    url = database.embedded_url(home / "pgdata")
-    with database.connection(url) as c:
-        assert row_count(c, "users") == 40
-        # The CLI's runs are in the Dagster instance, whose storage is on the same server.
-        assert c.execute("SELECT 1 FROM pg_database WHERE datname = 'dagster'").fetchone()
-    with database.connection(url.replace("/postgres?", "/dagster?")) as c:
-        recorded = c.execute("SELECT count(*) FROM runs").fetchone()
-    assert recorded is not None and recorded[0] >= 2
+    """Without DATABASE_URL the CLI starts its own server. The first on a machine keeps its
+    prepared cluster as the template; a second project's server starts from a copy of it, with
+    its own Dagster instance (the template holds no runs)."""
+    cache = seed_home / "cache"
+    homes = [seed_home / "first", seed_home / "second"]
+    clusters, runs = [], []
+    for home in homes:
+        result = run(
+            ["up", "--users", "40", "--shard-size", "20", "--json"],
+            {
+                "SEED_HOME": str(home / "seed"),
+                "DAGSTER_HOME": str(home / "dagster"),
+                "SEED_CACHE": str(cache),
+            },
+        )
+        assert result.returncode == 0, result.stderr
+        clusters.append(json.loads(result.stdout)["server"]["cluster"])
+        pgdata = home / "seed" / "pgdata"
+        assert (pgdata / "PG_VERSION").exists()
+        url = database.embedded_url(pgdata)
+        with database.connection(url) as c:
+            assert row_count(c, "users") == 40
+            # The CLI's runs are in the Dagster instance, whose storage is on the same server.
+            assert c.execute("SELECT 1 FROM pg_database WHERE datname = 'dagster'").fetchone()
+        with database.connection(url.replace("/postgres?", "/dagster?")) as c:
+            recorded = c.execute("SELECT count(*) FROM runs").fetchone()
+        assert recorded is not None
+        runs.append(recorded[0])
+    assert clusters == ["built", "copied"]
+    assert runs[0] >= 2 and runs[1] == runs[0]
 
 
 def test_up_with_days_then_extend_leaves_the_past_alone(

@@ -134,6 +134,14 @@ def _instance(url: str) -> Any:
     return orchestrate.dagster_instance(url)
 
 
+def _prepare_dagster(url: str) -> None:
+    """What a new embedded server's cluster template holds besides the cluster: Dagster's
+    storage (made once per machine; :mod:`seed_assets.pgtemplate`)."""
+    from seed_assets import orchestrate  # waits for the background import, if one is running
+
+    orchestrate.prepare_storage(url)
+
+
 def _recorded(url: str) -> tuple[SeedParams, dt.date, dt.date | None]:
     """The parameters of the last successful `seed up` (or `seed load`) since the last reset, its
     start date and the last day seeded."""
@@ -170,7 +178,7 @@ def _seed(
     # Importing Dagster takes seconds: do it while the database starts.
     background = ThreadPoolExecutor(max_workers=1)
     imported = background.submit(import_dagster)
-    url = url or database.resolve_url()
+    url = url or database.resolve_url(prepare=_prepare_dagster)
     guard.check_host(url)  # before connecting anywhere
     with database.connection(url, autocommit=True) as conn:
         guard.ensure_writable(conn, url, command)  # an empty database gets the marker here
@@ -228,7 +236,8 @@ def _seed(
         runs.finish(conn, run_id, "success", {t.table: t.rows for t in timings})
     total = time.perf_counter() - started
     if as_json:
-        click.echo(json.dumps(timings_json(command, timings, extra, total), indent=2))
+        server = None if os.environ.get("DATABASE_URL") else database.last_start
+        click.echo(json.dumps(timings_json(command, timings, extra, total, server), indent=2))
     else:
         Console().print(timings_table(timings, extra, total))
 
@@ -240,7 +249,7 @@ def ui(port: int) -> None:
     """Start the Dagster UI (webserver and daemon) on the same database and instance."""
     from seed_assets import orchestrate
 
-    url = database.resolve_url()
+    url = database.resolve_url(prepare=_prepare_dagster)
     orchestrate.dagster_instance(url)  # sets DAGSTER_HOME and writes its dagster.yaml
     env = {**os.environ, "DATABASE_URL": os.environ.get("DATABASE_URL") or url}
     cmd = [sys.executable, "-m", "dagster", "dev", "-m", "seed_assets.definitions", "-p", str(port)]
