@@ -79,8 +79,15 @@ def split(summary: dict[str, Any] | None, wall_s: float) -> Split:
     if not summary:
         return Split(*(math.nan,) * 5)
     steps: dict[str, tuple[float, float]] = {}
-    for name, t in summary["tables"].items():  # the tables of one step share its figures
-        steps[t.get("step") or name] = (float(t["seconds"]), float(t["generate_seconds"]))
+    for name, t in summary["tables"].items():
+        # A step's tables report its wall and generation until each was done: the last one's
+        # are the step's.
+        key = t.get("step") or name
+        seen = steps.get(key, (0.0, 0.0))
+        steps[key] = (
+            max(seen[0], float(t["seconds"])),
+            max(seen[1], float(t["generate_seconds"])),
+        )
     steps_s = sum(s for s, _ in steps.values())
     index_s = sum(float(s) for s in summary["phases"].values())
     return Split(

@@ -182,14 +182,16 @@ class BulkFinisher:
     """Finishes a bulk load's tables while the rest still loads.
 
     When a table's last partition is written (``table_written``), its primary key, indexes and
-    ANALYZE are built on one background connection, while the next tables are generated: on two
-    cores the generation leaves a backend idle much of the time. ``complete`` waits for those,
-    then does what remains and the foreign keys (``finish_bulk_load``).
+    ANALYZE are built on a background connection (two at most), while the next tables are
+    generated and loaded: on two cores the generation leaves a backend idle much of the time.
+    ``complete`` waits for those, then does what remains and the foreign keys
+    (``finish_bulk_load``).
     """
 
     def __init__(self, url: str) -> None:
         self._url = url
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="seed-finisher")
+        # Two: the identity tier's tables are written by one step and finish close together.
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="seed-finisher")
         self._jobs: dict[str, Future[None]] = {}
 
     def table_written(self, name: str) -> None:

@@ -292,7 +292,7 @@ def pipelined_writer(
     on_done: Callable[[WriteResult], None] | None = None,
     depth: int = 12,
     bulk: bool = False,
-) -> Iterator[_Writer]:
+) -> Iterator[Writer]:
     """Write partitions on background connections while the caller generates the next ones.
 
     PostgreSQL's backends insert while this process encodes: even on two cores that overlap is
@@ -304,7 +304,7 @@ def pipelined_writer(
     for conn in opened:
         pool.put(conn)
     threads = ThreadPoolExecutor(max_workers=connections, thread_name_prefix="seed-writer")
-    writer = _Writer(pool, threads, provenance, depth, on_done, bulk)
+    writer = Writer(pool, threads, provenance, depth, on_done, bulk)
     try:
         yield writer
         writer.drain()
@@ -314,7 +314,9 @@ def pipelined_writer(
             conn.close()
 
 
-class _Writer:
+class Writer:
+    """Submits (table, partition, rows) writes to the pipelined writer's connections."""
+
     def __init__(
         self,
         connections: queue.SimpleQueue[psycopg.Connection],

@@ -1,6 +1,7 @@
 """The seeded assets: ``seed_params``, the catalog and the identity tier (asset = table)."""
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import dagster as dg
@@ -13,9 +14,9 @@ from seed_assets.database import connection, redact
 from seed_assets.defs.partitions import SINGLE_RUN, shard_partitions
 from seed_assets.defs.resources import PostgresResource, SeedConfig
 from seed_assets.defs.schedules import DAYS_TAG
-from seed_assets.defs.writing import write_table
+from seed_assets.defs.writing import write_table, write_tables
 from seed_assets.frames import column_metadata
-from seed_assets.load import Encoded
+from seed_assets.load import Encoded, Partition
 from seed_assets.progress import Progress
 from seed_assets.reset import reset as reset_tables
 from seed_assets.schema import seed_runs
@@ -122,23 +123,34 @@ def catalog_asset(name: str) -> dg.AssetsDefinition:
     return _catalog  # type: ignore[return-value]  # (pyright cannot see through **kwargs)
 
 
-def identity_asset(name: str, params_at_load: SeedParams) -> dg.AssetsDefinition:
-    generate = generators.IDENTITY[name]
+def build_identity(params_at_load: SeedParams) -> dg.AssetsDefinition:
+    """The identity tier: one asset per table, partitioned by user shard, made by one step."""
+    specs = [
+        dg.AssetSpec(
+            name,
+            group_name="identity",
+            deps=[seed_params, *generators.IDENTITY_DEPS[name]],
+            skippable=True,
+            **table_asset_args(name),  # type: ignore[arg-type]
+        )
+        for name in generators.IDENTITY_ORDER
+    ]
 
-    @dg.asset(
-        name=name,
-        group_name="identity",
-        deps=[seed_params, *generators.IDENTITY_DEPS[name]],
+    @dg.multi_asset(
+        name="identity",
+        specs=specs,
         partitions_def=shard_partitions(params_at_load),
         backfill_policy=SINGLE_RUN,
-        **table_asset_args(name),  # type: ignore[arg-type]
+        can_subset=True,
     )
-    def _identity(
+    def identity(
         context: dg.AssetExecutionContext,
         seed_config: SeedConfig,
         database: PostgresResource,
         progress: dg.ResourceParam[Progress],
-    ) -> dg.MaterializeResult:
+    ):
+        """Generates each selected table for each user shard of the range and writes it, table
+        by table (dependencies first) on one pipelined writer."""
         params = seed_config.params()
         if params.shard_count != params_at_load.shard_count:
             raise dg.Failure(
@@ -146,18 +158,22 @@ def identity_asset(name: str, params_at_load: SeedParams) -> dg.AssetsDefinition
                 f"location was loaded with {params_at_load.shard_count}; set SEED_USERS and "
                 "SEED_SHARD_SIZE in the environment and reload the code location"
             )
-        work = []
-        for key in context.partition_keys:
-            part = partitions.shard_partition(params, key)
-            lo, hi = int(part.lo), int(part.hi)  # type: ignore[arg-type]
-            work.append((part, lambda lo=lo, hi=hi: shard(params, lo, hi)))
-        return write_table(name, params, database, progress, work)
+        selected = [
+            t for t in generators.IDENTITY_ORDER if dg.AssetKey(t) in context.selected_asset_keys
+        ]
+        parts = [partitions.shard_partition(params, key) for key in context.partition_keys]
+        yield from write_tables(selected, params, database, progress, parts, _shard(params))
 
-    def shard(params: SeedParams, lo: int, hi: int) -> pl.DataFrame | Encoded:
+    return identity
+
+
+def _shard(params: SeedParams) -> Callable[[str, Partition], pl.DataFrame | Encoded]:
+    def make(table: str, part: Partition) -> pl.DataFrame | Encoded:
+        lo, hi = int(part.lo), int(part.hi)  # type: ignore[arg-type]
         # `seed up` may have generated it already, while Dagster and the database started.
-        return prefetch.take(params, name, lo, hi) or generate(params, lo, hi)
+        return prefetch.take(params, table, lo, hi) or generators.IDENTITY[table](params, lo, hi)
 
-    return _identity  # type: ignore[return-value]
+    return make
 
 
 def build_assets(params: SeedParams) -> list[dg.AssetsDefinition]:
@@ -166,6 +182,6 @@ def build_assets(params: SeedParams) -> list[dg.AssetsDefinition]:
     return [
         seed_params,
         *(catalog_asset(name) for name in generators.CATALOG),
-        *(identity_asset(name, params) for name in generators.IDENTITY),
+        build_identity(params),
         build_activity(params),
     ]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import queue
+import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import dagster as dg
@@ -14,7 +16,14 @@ import polars as pl
 from seed_assets import GENERATOR_VERSION, database, ddl, guard, runs
 from seed_assets.config import SeedParams
 from seed_assets.defs.resources import PostgresResource
-from seed_assets.load import Encoded, Partition, Provenance, WriteResult, pipelined_writer
+from seed_assets.load import (
+    Encoded,
+    Partition,
+    Provenance,
+    Writer,
+    WriteResult,
+    pipelined_writer,
+)
 from seed_assets.progress import Progress
 
 # One unit of work: a partition and a function producing {table: frame} for it (or the frame
@@ -39,10 +48,60 @@ def write_partitions(
     Generation of the next unit overlaps the loads of the previous ones (pipelined writer).
     """
     items = list(work)
+
+    def produce(_: Writer) -> Iterator[tuple[str, Partition, Rows]]:
+        for part, make_frames in items:
+            frames = make_frames()
+            for table in tables:
+                yield table, part, frames[table]
+
+    results = write(tables, params, db, progress, [p for p, _ in items], produce)
+    return {r.asset_key.to_user_string(): r for r in results if r.asset_key}
+
+
+def write_tables(
+    tables: Sequence[str],
+    params: SeedParams,
+    db: PostgresResource,
+    progress: Progress,
+    parts: Sequence[Partition],
+    make: Callable[[str, Partition], Rows],
+) -> Iterator[dg.MaterializeResult]:
+    """Several tables over the same partitions, table by table in the given order (dependencies
+    first), every partition one transaction, all on one pipelined writer: a table's loads
+    overlap the generation of the next. Without a bulk load the tables have their foreign keys,
+    so a table's partitions are committed before the next table's are written."""
+
+    def produce(writer: Writer) -> Iterator[tuple[str, Partition, Rows]]:
+        for table in tables:
+            if not db.bulk_load:
+                writer.drain()
+            for part in parts:
+                yield table, part, make(table, part)
+
+    return write(tables, params, db, progress, parts, produce)
+
+
+def write(
+    tables: Sequence[str],
+    params: SeedParams,
+    db: PostgresResource,
+    progress: Progress,
+    parts: Sequence[Partition],
+    produce: Callable[[Writer], Iterator[tuple[str, Partition, Rows]]],
+) -> Iterator[dg.MaterializeResult]:
+    """Write what ``produce`` generates, ``parts`` of each of ``tables``, on a pipelined writer;
+    yield each table's result as soon as its last partition is committed (and those of the
+    tables before it in ``tables``), while the writers go on with the others: Dagster records
+    one table while the next loads.
+
+    A table's ``seconds`` and ``generate_seconds`` are the step's wall and generation until
+    then; ``write_seconds`` are its own transactions'.
+    """
     started = time.perf_counter()
     url = db.resolved_url()
     run = _launched_by_dagster()
-    days = sorted(p.lo for p, _ in items if isinstance(p.lo, dt.date))
+    days = sorted(p.lo for p in parts if isinstance(p.lo, dt.date))
     span = (days[0], days[-1]) if days else None
     with database.connection(url, autocommit=True) as conn:
         guard.ensure_writable(conn, url, f"writing {', '.join(tables)}")
@@ -50,28 +109,51 @@ def write_partitions(
         if run:
             runs.record_step(conn, run[0], run[1], params, span, None)
     for table in tables:
-        progress.start(table, len(items))
-    generate_s = 0.0
-    on_done = lambda result: progress.advance(result.table, result.rows)  # noqa: E731
-    with pipelined_writer(url, provenance(params), on_done=on_done, bulk=db.bulk_load) as writer:
-        for part, make_frames in items:
-            t0 = time.perf_counter()
-            frames = make_frames()
-            generate_s += time.perf_counter() - t0
-            for table in tables:
-                writer.submit(table, part, frames[table])
-        results = writer.drain()
-    for table in tables:
-        progress.finish(table)
+        progress.start(table, len(parts))
     by_table: dict[str, list[WriteResult]] = defaultdict(list)
-    for r in results:
-        by_table[r.table].append(r)
-    seconds = time.perf_counter() - started
+    lock = threading.Lock()
+    finished: queue.SimpleQueue[str] = queue.SimpleQueue()
+
+    def on_done(result: WriteResult) -> None:  # on a writer's thread, once committed
+        progress.advance(result.table, result.rows)
+        with lock:
+            by_table[result.table].append(result)
+            last = len(by_table[result.table]) == len(parts)
+        if last:
+            progress.finish(result.table)  # its keys may be built now
+            finished.put(result.table)
+
+    generate_s = 0.0
+    complete: set[str] = set()
+    pending = list(tables)  # results go out in this order: Dagster wants dependencies first
+
+    def ready() -> Iterator[dg.MaterializeResult]:
+        while not finished.empty():
+            complete.add(finished.get())
+        while pending and (pending[0] in complete or not parts):
+            table = pending.pop(0)
+            seconds = time.perf_counter() - started
+            yield _result(table, by_table[table], seconds, generate_s, params)
+
+    with pipelined_writer(url, provenance(params), on_done=on_done, bulk=db.bulk_load) as writer:
+        units = produce(writer)
+        while True:
+            t0 = time.perf_counter()
+            unit = next(units, None)
+            generate_s += time.perf_counter() - t0
+            if unit is None:
+                break
+            writer.submit(*unit)
+            yield from ready()
+        writer.drain()
     if run:
         counts = {t: sum(r.rows for r in by_table[t]) for t in tables}
         with database.connection(url, autocommit=True) as conn:
             runs.record_step(conn, run[0], run[1], params, span, counts)
-    return {t: _result(t, by_table[t], seconds, generate_s, params) for t in tables}
+    if not parts:
+        for table in tables:
+            progress.finish(table)
+    yield from ready()
 
 
 def _launched_by_dagster() -> tuple[str, str] | None:
@@ -113,6 +195,6 @@ def write_table(
     progress: Progress,
     work: Iterable[tuple[Partition, Callable[[], Rows]]],
 ) -> dg.MaterializeResult:
-    """One table's partitions (the identity and catalog assets)."""
+    """One table's partitions (the catalog assets)."""
     units: list[Work] = [(part, lambda make=make: {table: make()}) for part, make in work]
     return write_partitions([table], params, db, progress, units)[table]
