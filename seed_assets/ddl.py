@@ -192,11 +192,26 @@ class BulkFinisher:
         self._url = url
         # Two: the identity tier's tables are written by one step and finish close together.
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="seed-finisher")
+        self._rest = ThreadPoolExecutor(max_workers=1, thread_name_prefix="seed-finisher-rest")
         self._jobs: dict[str, Future[None]] = {}
+        self._lock = threading.Lock()
+        self._expected: set[str] = set()
+        self._scope: Collection[str] | None = None
+        self._early: Future[None] | None = None
+
+    def expect(self, tables: Collection[str], scope: Collection[str] | None) -> None:
+        """The tables the next phase writes. Once the last of them is written, the rest of the
+        finish (``finish_bulk_load`` over ``scope``: the foreign keys) starts at once, in the
+        background, while Dagster still records the run; ``complete`` then waits for it."""
+        with self._lock:
+            self._expected, self._scope, self._early = set(tables), scope, None
 
     def table_written(self, name: str) -> None:
-        if name in metadata.tables and name not in self._jobs:
-            self._jobs[name] = self._pool.submit(self._finish_table, name)
+        with self._lock:
+            if name in metadata.tables and name not in self._jobs:
+                self._jobs[name] = self._pool.submit(self._finish_table, name)
+            if self._expected and self._early is None and self._expected <= self._jobs.keys():
+                self._early = self._rest.submit(self._finish_rest, [], self._scope)
 
     def _finish_table(self, name: str) -> None:
         from seed_assets import database
@@ -204,19 +219,50 @@ class BulkFinisher:
         with database.connection(self._url, autocommit=True) as conn:
             conn.execute("SET maintenance_work_mem = '256MB'")
             only = conn.info.server_version >= 180000
-            statements = primary_key_statements(_existing_constraints(conn), [name])
+            present = _existing_constraints(conn)
+            statements = primary_key_statements(present, [name])
             statements += [*_index_sql(metadata.tables[name]), _analyze_sql(name, only)]
             for statement in statements:
                 conn.execute(statement)  # type: ignore[arg-type]
+            # Its foreign keys too, where what they refer to is finished already: validated now,
+            # they are not left for the end. (The others wait for ``finish_bulk_load``.)
+            for fk in self._ready_foreign_keys(name, present):
+                conn.execute(_sql(AddConstraint(fk)) + " NOT VALID")  # type: ignore[arg-type]
+                conn.execute(f'ALTER TABLE "{name}" VALIDATE CONSTRAINT "{fk.name}"')  # type: ignore[arg-type]
 
-    def complete(self, tables_to_analyze: list[str], tables: Collection[str] | None = None) -> None:
-        """Wait for the tables finished so far, then finish the rest (``finish_bulk_load``)."""
+    def _ready_foreign_keys(self, name: str, present: set[str]) -> list[sa.ForeignKeyConstraint]:
+        """``name``'s foreign keys not yet there whose referenced table is complete: finished by
+        this finisher, or not written in this phase and keyed."""
+        if _partitioned(name):  # (added validated, at the end)
+            return []
+        with self._lock:
+            jobs, expected = dict(self._jobs), set(self._expected)
+        ready = []
+        for fk in sorted(metadata.tables[name].foreign_key_constraints, key=lambda c: str(c.name)):
+            ref = fk.referred_table.name
+            job = jobs.get(ref)
+            done = job is not None and job.done() if ref in jobs else ref not in expected
+            if fk.name not in present and ref != name and done and f"{ref}_pkey" in present:
+                ready.append(fk)
+        return ready
+
+    def _finish_rest(self, tables_to_analyze: list[str], tables: Collection[str] | None) -> None:
         for job in list(self._jobs.values()):
             job.result()
         rest = [t for t in tables_to_analyze if t not in self._jobs]
         finish_bulk_load(self._url, rest, tables=tables)
 
+    def complete(self, tables_to_analyze: list[str], tables: Collection[str] | None = None) -> None:
+        """Wait for the tables finished so far, then finish the rest (``finish_bulk_load``;
+        started early if ``expect`` saw every table written, and then only checked here)."""
+        with self._lock:
+            early, self._expected, self._early = self._early, set(), None
+        if early is not None:
+            early.result()
+        self._finish_rest(tables_to_analyze, tables)
+
     def close(self) -> None:
+        self._rest.shutdown(wait=True, cancel_futures=True)
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 

@@ -28,6 +28,7 @@ from seed_assets.cli.common import (
 )
 from seed_assets.config import ConfigError, SeedParams
 from seed_assets.report import RichProgress, timings_json, timings_table
+from seed_assets.schema import metadata as schema_metadata
 
 FINISH_LABEL = "keys, indexes, foreign keys, ANALYZE"
 JSON_OPTION = click.option(
@@ -212,6 +213,15 @@ def _seed(
         with RichProgress(err, on_finish=on_finish) as progress:
             resources = orchestrate.resources(params, url, bulk=bulk, progress=progress)
             for phase in (p for p in phases if p):
+                last = phase is phases[-1] or not phases[-1]
+                if finisher:
+                    # What this phase writes; once all of it is, the foreign keys can start.
+                    expected = {
+                        t.name
+                        for t in schema_metadata.sorted_tables
+                        if t.info.get("tier") in phase and t.name not in (exclude or set())
+                    }
+                    finisher.expect(expected, None if last else expected)
                 try:
                     written = orchestrate.run_tiers(
                         params, resources, instance, phase, days, command, exclude or set()
@@ -223,7 +233,6 @@ def _seed(
                 timings += written
                 if finisher:
                     t0 = time.perf_counter()
-                    last = phase is phases[-1] or not phases[-1]
                     # The last phase completes every table, including those nothing was written to.
                     tables = None if last else {t.table for t in written}
                     finisher.complete([t.table for t in written], tables=tables)
