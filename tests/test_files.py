@@ -26,7 +26,9 @@ BAD_SHARD = {"partition": "s0009", "rows": 1, "digest": "0" * 32, "files": ["use
 
 
 def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("SEED_")}
+    full_env = {
+        k: v for k, v in os.environ.items() if not k.startswith("SEED_") or k == "SEED_CACHE"
+    }
     full_env.pop("DATABASE_URL", None)
     full_env.update(env)
     return subprocess.run(

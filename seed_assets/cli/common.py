@@ -79,7 +79,9 @@ def main() -> None:
     """Deterministic synthetic data for a dating/social app, seeded into PostgreSQL.
 
     The target database is DATABASE_URL, or else an embedded PostgreSQL kept in ./.seed
-    (SEED_HOME). Every option can also be given as a SEED_* environment variable.
+    (SEED_HOME); a new one starts as a copy of the empty cluster the machine's first `seed up`
+    kept in SEED_CACHE (default ~/.cache/seed-assets; `none` to always run initdb). Every option
+    can also be given as a SEED_* environment variable.
     """
 
 
