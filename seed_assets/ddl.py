@@ -171,10 +171,9 @@ def finish_bulk_load(
             if _partitioned(fk.table.name):  # (PostgreSQL has no NOT VALID for those)
                 checks[fk.table.name].append(_sql(AddConstraint(fk)))
             else:
-                conn.execute(_sql(AddConstraint(fk)) + " NOT VALID")  # type: ignore[arg-type]
-                checks[fk.table.name].append(
-                    f'ALTER TABLE "{fk.table.name}" VALIDATE CONSTRAINT "{fk.name}"'
-                )
+                add, validate = _add_then_validate(fk)
+                conn.execute(add)  # type: ignore[arg-type]
+                checks[fk.table.name].append(validate)
     _pooled(url, [checks[t] for t in largest if checks[t]], workers)
 
 
@@ -227,8 +226,8 @@ class BulkFinisher:
             # Its foreign keys too, where what they refer to is finished already: validated now,
             # they are not left for the end. (The others wait for ``finish_bulk_load``.)
             for fk in self._ready_foreign_keys(name, present):
-                conn.execute(_sql(AddConstraint(fk)) + " NOT VALID")  # type: ignore[arg-type]
-                conn.execute(f'ALTER TABLE "{name}" VALIDATE CONSTRAINT "{fk.name}"')  # type: ignore[arg-type]
+                for statement in _add_then_validate(fk):
+                    conn.execute(statement)  # type: ignore[arg-type]
 
     def _ready_foreign_keys(self, name: str, present: set[str]) -> list[sa.ForeignKeyConstraint]:
         """``name``'s foreign keys not yet there whose referenced table is complete: finished by
@@ -289,6 +288,13 @@ def _foreign_keys() -> list[sa.ForeignKeyConstraint]:
         for table in metadata.sorted_tables
         for fk in sorted(table.foreign_key_constraints, key=lambda c: str(c.name))
     ]
+
+
+def _add_then_validate(fk: sa.ForeignKeyConstraint) -> tuple[str, str]:
+    """A foreign key added ``NOT VALID`` (the catalog only, instant), then its check of the rows
+    (which locks the referenced table only against writes)."""
+    add = _sql(AddConstraint(fk)) + " NOT VALID"
+    return add, f'ALTER TABLE "{fk.table.name}" VALIDATE CONSTRAINT "{fk.name}"'
 
 
 def _build_session(conn: psycopg.Connection) -> None:
