@@ -11,6 +11,7 @@ from typing import Any
 
 import dagster as dg
 import polars as pl
+import psycopg
 
 from jobs import matching, stats, trending, users
 from seed_assets import database, partitions
@@ -57,36 +58,59 @@ TYPES: dict[str, pl.DataType] = {
 }
 
 
-def _read(url: str, sql: str, params: Sequence[object] | None = None) -> pl.DataFrame:
-    with database.connection(url) as conn:
-        frame = query_frame(conn, sql, params)
+def _typed(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.cast({c: t for c, t in TYPES.items() if c in frame.columns})
 
 
-@lru_cache(maxsize=1)
-def _population(url: str, fingerprint: str, as_of: dt.date) -> tuple[pl.DataFrame, object]:
-    """Everyone's scoring features, read once per run (the fingerprint keys the cache)."""
-    del fingerprint
-    return matching.features(
-        _read(url, "SELECT * FROM profiles ORDER BY user_id"),
-        _read(url, "SELECT user_id, subject_id FROM user_interests"),
-        _read(url, "SELECT user_id, question_id, answer FROM quiz_results"),
-        _read(url, N_OPTIONS),
-        as_of,
-    )
+def _read(url: str, sql: str, params: Sequence[object] | None = None) -> pl.DataFrame:
+    with database.connection(url) as conn:
+        return _typed(query_frame(conn, sql, params))
+
+
+def _read_together(url: str, *queries: str) -> list[pl.DataFrame]:
+    """Several reads in one snapshot (one repeatable-read transaction): consistent with each
+    other even while another process commits."""
+    with database.connection(url) as conn:
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        conn.read_only = True
+        frames = [_typed(query_frame(conn, sql)) for sql in queries]
+        conn.rollback()
+    return frames
+
+
+# The whole-population inputs below are read once per Dagster run (one scan each instead of one
+# per shard; match_scores and compatibility share one read) and never reused by a later run: the
+# run id keys the cache, so a run after days were appended in the same process (a script calling
+# `materialize`, the UI's code server) reads the database as it is then. Within a run, every
+# upstream partition a derived asset reads is committed before it starts (asset dependencies).
 
 
 @lru_cache(maxsize=1)
-def _activity(url: str, fingerprint: str) -> tuple[pl.DataFrame, pl.DataFrame, int]:
-    """Swipe counts per user and every message, read once per run and sliced per shard (one
-    scan each instead of one per shard: neither table is indexed by user)."""
-    del fingerprint
-    days = _read(url, "SELECT count(DISTINCT day) AS n FROM likes")["n"][0]
-    return (
-        _read(url, "SELECT liker_id, action, count(*) AS n FROM likes GROUP BY 1, 2"),
-        _read(url, "SELECT conversation_id, sender_id, recipient_id, created_at FROM messages"),
-        int(days or 0),
+def _population(url: str, run_id: str, as_of: dt.date) -> tuple[pl.DataFrame, object]:
+    """Everyone's scoring features, read once per run."""
+    del run_id
+    profiles, interests, answers, options = _read_together(
+        url,
+        "SELECT * FROM profiles ORDER BY user_id",
+        "SELECT user_id, subject_id FROM user_interests",
+        "SELECT user_id, question_id, answer FROM quiz_results",
+        N_OPTIONS,
     )
+    return matching.features(profiles, interests, answers, options, as_of)
+
+
+@lru_cache(maxsize=1)
+def _activity(url: str, run_id: str) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """Swipe counts per user and every message, read once per run and sliced per shard
+    (neither table is indexed by user)."""
+    del run_id
+    days, swipes, messages = _read_together(
+        url,
+        "SELECT count(DISTINCT day) AS n FROM likes",
+        "SELECT liker_id, action, count(*) AS n FROM likes GROUP BY 1, 2",
+        "SELECT conversation_id, sender_id, recipient_id, created_at FROM messages",
+    )
+    return swipes, messages, int(days["n"][0] or 0)
 
 
 def _asset(
@@ -107,7 +131,7 @@ def _asset(
 
 # A job reads its inputs and returns the table's rows: for the whole table, or for a shard.
 WholeJob = Callable[[str], pl.DataFrame]
-ShardJob = Callable[[SeedParams, str, int, int], pl.DataFrame]
+ShardJob = Callable[[SeedParams, str, str, int, int], pl.DataFrame]  # params, url, run id, range
 
 
 def _whole_asset(name: str, deps: list[Any], job: WholeJob) -> dg.AssetsDefinition:
@@ -132,12 +156,12 @@ def _shard_asset(
         database: PostgresResource,
         progress: dg.ResourceParam[Progress],
     ) -> dg.MaterializeResult:
-        params, url = seed_config.params(), database.resolved_url()
+        params, url, run = seed_config.params(), database.resolved_url(), context.run.run_id
         work: list[Work] = []
         for key in context.partition_keys:
             part = partitions.shard_partition(params, key)
             lo, hi = int(part.lo), int(part.hi)  # type: ignore[arg-type]
-            work.append((part, lambda lo=lo, hi=hi: {name: job(params, url, lo, hi)}))
+            work.append((part, lambda lo=lo, hi=hi: {name: job(params, url, run, lo, hi)}))
         return write_partitions([name], params, database, progress, work)[name]
 
     return _derived
@@ -154,7 +178,8 @@ def _interest_relationships(url: str) -> pl.DataFrame:
     )
 
 
-def _snapshot(params: SeedParams, url: str, lo: int, hi: int) -> pl.DataFrame:
+def _snapshot(params: SeedParams, url: str, run_id: str, lo: int, hi: int) -> pl.DataFrame:
+    del run_id
     rng = [lo, hi]
     return users.searchable_users(
         _read(url, f"SELECT * FROM profiles WHERE {_in('user_id')}", rng),
@@ -164,8 +189,8 @@ def _snapshot(params: SeedParams, url: str, lo: int, hi: int) -> pl.DataFrame:
     )
 
 
-def _traits(params: SeedParams, url: str, lo: int, hi: int) -> pl.DataFrame:
-    swipes, messages, days = _activity(url, params.fingerprint())
+def _traits(params: SeedParams, url: str, run_id: str, lo: int, hi: int) -> pl.DataFrame:
+    swipes, messages, days = _activity(url, run_id)
     received = messages.filter(pl.col("recipient_id").is_between(lo, hi - 1))
     talks = messages.filter(pl.col("conversation_id").is_in(received["conversation_id"].implode()))
     return users.user_traits(
@@ -176,13 +201,13 @@ def _traits(params: SeedParams, url: str, lo: int, hi: int) -> pl.DataFrame:
     )
 
 
-def _scores(params: SeedParams, url: str, lo: int, hi: int) -> pl.DataFrame:
-    people, feats = _population(url, params.fingerprint(), params.start_date)
+def _scores(params: SeedParams, url: str, run_id: str, lo: int, hi: int) -> pl.DataFrame:
+    people, feats = _population(url, run_id, params.start_date)
     return matching.match_scores(people, feats, lo, hi, params.run_seed)  # type: ignore[arg-type]
 
 
-def _compatibility(params: SeedParams, url: str, lo: int, hi: int) -> pl.DataFrame:
-    people, feats = _population(url, params.fingerprint(), params.start_date)
+def _compatibility(params: SeedParams, url: str, run_id: str, lo: int, hi: int) -> pl.DataFrame:
+    people, feats = _population(url, run_id, params.start_date)
     pairs = _read(
         url,
         "SELECT user_id AS user_a_id, candidate_id AS user_b_id FROM match_scores "

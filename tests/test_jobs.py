@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jobs import matching, stats
-from seed_assets import database, orchestrate
+from seed_assets import database, load, orchestrate, partitions
 from seed_assets.config import SeedParams
 from seed_assets.progress import Progress
 from seed_assets.read import query_frame
@@ -265,3 +265,41 @@ def test_jobs_score_with_the_simulations_own_inputs(db: psycopg.Connection) -> N
     simulated = population(PARAMS).features
     for name in ("age", "intent", "interests", "quiz", "traits", "latitude", "longitude"):
         assert np.array_equal(getattr(feats, name), getattr(simulated, name)), name
+
+
+TRAITS_DIFF = """
+    SELECT count(*) FROM user_traits t LEFT JOIN (
+        SELECT liker_id, count(*) FILTER (WHERE action = 'LIKE') AS l,
+               count(*) FILTER (WHERE action = 'PASS') AS p FROM likes GROUP BY 1) s
+    ON s.liker_id = t.user_id
+    WHERE t.likes_given <> coalesce(s.l, 0) OR t.passes_given <> coalesce(s.p, 0)
+"""
+
+
+def test_derived_tables_follow_days_appended_in_the_same_process(server_url: str) -> None:
+    """Days appended and the jobs run again in one process (as `materialize` from a script or
+    the UI's code server do): the derived tables are computed from the database as it is then,
+    and the manifest records the digest of the rows actually written."""
+    with fresh_database(server_url, "t_jobs_ext") as url:
+        res = orchestrate.resources(PARAMS, url, bulk=False, progress=Progress())
+        with dg.DagsterInstance.ephemeral() as instance:
+            tiers = ["params", "catalog", "identity", "activity", "derived"]
+            orchestrate.run_tiers(PARAMS, res, instance, tiers, ("2024-05-01", "2024-05-02"))
+            with database.connection(url, autocommit=True) as conn:
+                before = _scalar(conn, "SELECT sum(likes_given + passes_given) FROM user_traits")
+            orchestrate.run_tiers(
+                PARAMS, res, instance, ["activity", "derived"], ("2024-05-03", "2024-05-04")
+            )
+        with database.connection(url, autocommit=True) as conn:
+            swipes = _scalar(conn, "SELECT count(*) FROM likes")
+            counted = _scalar(conn, "SELECT sum(likes_given + passes_given) FROM user_traits")
+            assert counted == swipes and swipes > before  # type: ignore[operator]
+            assert _scalar(conn, TRAITS_DIFF) == 0
+            recorded = conn.execute(
+                "SELECT partition_key, row_count, digest FROM seed_manifest "
+                "WHERE table_name = 'user_traits' ORDER BY 1"
+            ).fetchall()
+            assert len(recorded) == 3
+            for key, rows, digest in recorded:
+                part = partitions.shard_partition(PARAMS, key)
+                assert load.partition_digest(conn, "user_traits", part) == (rows, digest), key
