@@ -160,8 +160,14 @@ def parse_int(what: str, value: str | int) -> int:
         raise ConfigError(f"{what} must be a whole number, got {value!r}") from None
 
 
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def parse_date(what: str, value: str) -> dt.date:
+    """Exactly YYYY-MM-DD (Python would also take 20240101 or 2024-W01-1)."""
     try:
-        return dt.date.fromisoformat(value)
+        if not _DATE_RE.fullmatch(value.strip()):
+            raise ValueError(value)
+        return dt.date.fromisoformat(value.strip())
     except ValueError:
         raise ConfigError(f"{what} must be a date as YYYY-MM-DD, got {value!r}") from None

@@ -20,11 +20,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 
 from seed_assets import pgtemplate
+from seed_assets.config import ConfigError
 
 SEED_HOME_ENV = "SEED_HOME"
 CONNECT_TIMEOUT_S = 5
@@ -40,15 +42,39 @@ def seed_home() -> Path:
     return Path(os.environ.get(SEED_HOME_ENV, ".seed")).resolve()
 
 
+# A URL's user:password@ (to the URL's last @, for passwords with an unencoded @), and a
+# password= parameter (a conninfo keyword, quoted or not, or a URL's query parameter).
+_URL_PASSWORD = re.compile(r"(://[^:/@\s'\"]*:)[^\s'\"]*@")
+_KEYWORD_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&'\"]+)", re.IGNORECASE)
+# A secret shorter than this is only removed where it is a URL's or keyword's password: replacing
+# every occurrence of a one-letter password would mangle the rest of the text.
+_LITERAL_MIN = 4
+
+
 def redact(text: str, url: str | None = None) -> str:
-    """Remove passwords from URLs in ``text`` (and the literal password of ``url``, if given)."""
-    text = re.sub(r"(://[^:/@\s]*:)[^@\s]+@", r"\1***@", text)
-    text = re.sub(r"(password=)\S+", r"\1***", text)
-    if url:
-        password = urlsplit(url).password
-        if password:
-            text = text.replace(password, "***")
+    """``text`` without passwords: the password of every URL (``user:***@``) and every
+    ``password=`` keyword or query parameter in it, wherever they are; and, as words, the
+    passwords ``url`` and ``PGPASSWORD`` hold (when at least four characters long, so that
+    redaction never turns ordinary words into ``***``)."""
+    text = _URL_PASSWORD.sub(r"\1***@", text)
+    text = _KEYWORD_PASSWORD.sub(r"\1***", text)
+    for secret in _secrets(url):
+        if len(secret) >= _LITERAL_MIN:
+            text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", "***", text)
     return text
+
+
+def _secrets(url: str | None) -> set[str]:
+    """The passwords ``url`` (a URL or conninfo string, even a malformed one) and the
+    environment's ``PGPASSWORD`` give, as written and decoded."""
+    found = {os.environ.get("PGPASSWORD") or ""}
+    if url:
+        match = re.search(r"://[^:/@\s]*:([^\s]*)@", url)
+        if match:
+            found |= {match.group(1), unquote(match.group(1))}
+        for value in re.findall(r"password\s*=\s*('(?:[^'\\]|\\.)*'|[^\s&]+)", url, re.I):
+            found |= {value, value.strip("'"), unquote(value)}
+    return {s for s in found if s}
 
 
 # Given a new server's URL, prepares what a cluster template holds besides the cluster.
@@ -159,15 +185,37 @@ def resolve_url(explicit: str | None = None, prepare: Prepare | None = None) -> 
 
 
 def normalise_url(url: str) -> str:
-    """Accept SQLAlchemy-style ``postgresql+driver://`` URLs too; psycopg wants ``postgresql://``."""
+    """Accept SQLAlchemy-style ``postgresql+driver://`` URLs too; psycopg wants ``postgresql://``.
+    Anything else, or a URL psycopg cannot parse, is bad input (:class:`ConfigError`, one
+    redacted line)."""
     url = url.strip()
     if not re.match(r"^postgres(ql)?(\+\w+)?://", url):
-        raise DatabaseError(f"DATABASE_URL must be a postgresql:// URL, got {redact(url)!r}")
-    return re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql://", url)
+        scheme = url.split("://")[0] if "://" in url else ""
+        known = re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]{0,30}", scheme)
+        got = f"a {scheme}:// URL" if known else "something that is not a URL"
+        raise ConfigError(f"DATABASE_URL must be a postgresql:// URL, got {got}")
+    normal = re.sub(r"^postgres(ql)?(\+\w+)?://", "postgresql://", url)
+    try:
+        conninfo_to_dict(normal)
+        urlsplit(normal).port  # noqa: B018 - a port out of range raises here
+    except (psycopg.Error, ValueError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        reason = reason.split(" in URI:")[0].split(': "postgresql')[0]
+        raise ConfigError(
+            f"DATABASE_URL {redact(normal, normal)!r} is malformed: {redact(reason, normal)}"
+        ) from None
+    return normal
 
 
 def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection:
-    """Open a connection in UTC; unreachable servers give a one-line, redacted error."""
+    """Open a connection in UTC; unreachable servers give a one-line, redacted error.
+
+    Every connection of every command comes through here, so the host is checked first: a host
+    that is neither local nor in SEED_ALLOWED_HOSTS is refused (:class:`guard.Refused`) before
+    anything is sent to it."""
+    from seed_assets import guard
+
+    guard.check_host(url)
     try:
         return psycopg.connect(
             url,

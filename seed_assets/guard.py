@@ -6,8 +6,13 @@ implicitly by the first write into an empty database). Every write path calls
 
 - the host is neither local (a Unix socket, ``localhost``, ``127.0.0.1``, ``::1``) nor listed in
   ``SEED_ALLOWED_HOSTS`` (comma-separated host names);
-- the marker, or ``SEED_ENVIRONMENT``, names a production environment;
-- the database holds tables but no marker (someone else's database).
+- the marker, or ``SEED_ENVIRONMENT``, names a production environment (a name that starts with
+  ``prod``, ``prd`` or ``live``: ``prod``, ``production2``, ``prodeu``, ``live-eu``);
+- the database holds tables, views, sequences or types in any schema but no marker (someone
+  else's database).
+
+The host is checked by :func:`seed_assets.database.connect` before every connection, so no
+command reaches a host that is not allowed.
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ ENVIRONMENT_ENV = "SEED_ENVIRONMENT"
 ALLOWED_HOSTS_ENV = "SEED_ALLOWED_HOSTS"
 DEFAULT_ENVIRONMENT = "development"
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", ""}
-_PRODUCTION = re.compile(r"^(prod|production|prd|live)([-_.: ].*)?$", re.IGNORECASE)
+# A production name: one that starts with a production word (prod, production, prd, live).
+_PRODUCTION = re.compile(r"^(prod|prd|live)", re.IGNORECASE)
 _ENVIRONMENT = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,39}$")
 
 
@@ -66,9 +72,16 @@ def is_production(environment: str) -> bool:
 
 
 def hosts(url: str) -> list[str]:
-    """The host names of a URL (a Unix socket directory counts as local)."""
-    raw = conninfo_to_dict(url).get("host") or ""
-    return [h for h in str(raw).split(",")] or [""]
+    """The hosts a URL or conninfo string connects to: its ``hostaddr`` addresses, else its host
+    names (a Unix socket directory counts as local; none at all is the default socket)."""
+    try:
+        params = conninfo_to_dict(url)
+    except psycopg.Error:
+        raise Refused("the database URL cannot be parsed, so its host cannot be checked") from None
+    found: list[str] = []
+    for key in ("host", "hostaddr"):
+        found += [h.strip() for h in str(params.get(key) or "").split(",") if h.strip()]
+    return found or [""]
 
 
 def check_host(url: str) -> None:
@@ -97,11 +110,26 @@ def read_marker(conn: psycopg.Connection) -> Marker | None:
     return Marker(*found) if found else None
 
 
+# Schemas every database has: the catalogs, TOAST and temporary schemas (all named pg_*).
+_USER_SCHEMA = "n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'"
+_HAS_OBJECTS = f"""
+SELECT EXISTS (
+    SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE {_USER_SCHEMA} AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+) OR EXISTS (
+    SELECT 1 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+    LEFT JOIN pg_class c ON c.oid = t.typrelid
+    WHERE {_USER_SCHEMA}
+      AND (t.typtype IN ('e', 'd', 'r', 'm', 'b') OR (t.typtype = 'c' AND c.relkind = 'c'))
+      AND t.typelem = 0
+)
+"""
+
+
 def has_tables(conn: psycopg.Connection) -> bool:
-    row = conn.execute(
-        "SELECT EXISTS (SELECT 1 FROM pg_class WHERE relnamespace = current_schema()::regnamespace "
-        "AND relkind IN ('r', 'p', 'v', 'm', 'f'))"
-    ).fetchone()
+    """Whether the database holds anything of someone's: a table, view, sequence or foreign table
+    in any schema but the system ones, or a type (enum, domain, range, composite) of its own."""
+    row = conn.execute(_HAS_OBJECTS).fetchone()  # type: ignore[arg-type]
     return bool(row and row[0])
 
 
@@ -149,11 +177,14 @@ def ensure_writable(
         name = database_name(conn)
         if has_tables(conn):
             raise Refused(
-                f"{action}: database {name!r} has tables but no seed-assets marker; if it is "
-                f"meant for seeding, run `seed init --confirm {name}` first"
+                f"{action}: database {name!r} holds tables or other objects but no seed-assets "
+                f"marker; if it is meant for seeding, run `seed init --confirm {name}` first"
             )
         if not adopt_empty:
-            raise Refused(f"{action}: database {name!r} is empty and has no seed-assets marker")
+            raise Refused(
+                f"{action}: database {name!r} is empty and has no seed-assets marker "
+                "(nothing is seeded here: `seed up` seeds it)"
+            )
         return init(conn, url)
     _check_environment(marker.environment, "this database's seed marker")
     return marker

@@ -66,8 +66,9 @@ def reset(conn: psycopg.Connection, url: str, scope: str, confirm: str | None) -
             children = [c for name in tables for c in day_partitions(conn, name)]
             for child in children:
                 conn.execute(f'DROP TABLE "{child}"')  # type: ignore[arg-type]
-            listed = ", ".join(f'"{name}"' for name in tables)
-            conn.execute(f"TRUNCATE {listed}")  # type: ignore[arg-type]
+            if tables:  # none of the scope's tables exist: nothing to remove is not an error
+                listed = ", ".join(f'"{name}"' for name in tables)
+                conn.execute(f"TRUNCATE {listed}")  # type: ignore[arg-type]
         if ddl.tables_exist(conn, seed_manifest.name):
             conn.execute("DELETE FROM seed_manifest WHERE table_name = ANY(%s)", [list(tables)])
         if ddl.tables_exist(conn, "seed_runs"):

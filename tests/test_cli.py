@@ -181,6 +181,10 @@ def test_bad_days_are_refused(days: str, env: dict[str, str], conn: psycopg.Conn
 
 def test_extend_needs_a_seeded_database(env: dict[str, str], conn: psycopg.Connection) -> None:
     result = run(["extend", "--days", "3"], env)
+    assert result.returncode == 5  # the guard first: not marked as ours
+    assert "no seed-assets marker" in result.stderr and ddl.existing_tables(conn) == set()
+    assert run(["init"], env).returncode == 0
+    result = run(["extend", "--days", "3"], env)
     assert result.returncode == 2
     assert "nothing seeded here" in result.stderr
 

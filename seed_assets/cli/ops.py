@@ -31,8 +31,8 @@ def init(environment: str | None, confirm: str | None) -> None:
     SEED_ALLOWED_HOSTS.
     """
     url = database.resolve_url()
+    guard.check_host(url)  # before connecting (database.connect checks it too)
     with database.connection(url, autocommit=True) as conn:
-        guard.check_host(url)
         name = guard.database_name(conn)
         if guard.read_marker(conn) is None and guard.has_tables(conn) and confirm != name:
             raise guard.Refused(

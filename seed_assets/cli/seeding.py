@@ -147,6 +147,10 @@ def _recorded(url: str) -> tuple[SeedParams, dt.date, dt.date | None]:
     """The parameters of the last successful `seed up` (or `seed load`) since the last reset, its
     start date and the last day seeded."""
     with database.connection(url, autocommit=True) as conn:
+        # The guard first: a database that is not ours is refused (5), not "nothing seeded" (2).
+        context = click.get_current_context(silent=True)
+        action = context.command_path if context else "seed"
+        guard.ensure_writable(conn, url, action, adopt_empty=False)
         params = runs.expectation(conn).params
         if params is None:
             raise ConfigError(
@@ -259,6 +263,7 @@ def ui(port: int) -> None:
     from seed_assets import orchestrate
 
     url = database.resolve_url(prepare=_prepare_dagster)
+    guard.check_host(url)  # the UI's code location writes there
     orchestrate.dagster_instance(url)  # sets DAGSTER_HOME and writes its dagster.yaml
     env = {**os.environ, "DATABASE_URL": os.environ.get("DATABASE_URL") or url}
     cmd = [sys.executable, "-m", "dagster", "dev", "-m", "seed_assets.definitions", "-p", str(port)]
