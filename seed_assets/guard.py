@@ -18,7 +18,6 @@ command reaches a host that is not allowed.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
 import re
 import uuid
@@ -59,12 +58,14 @@ def tool_version() -> str:
 
 
 def schema_fingerprint() -> str:
-    """A digest of the DDL of every table: it changes when the schema does."""
-    from seed_assets import ddl
-    from seed_assets.schema import metadata
+    """A digest of the schema seed-assets expects (``drift.fingerprint``: every table's columns,
+    types, NOT NULL, defaults and primary key). The marker records it when it is written, and a
+    write command whose schema check passed brings it up to date; the check itself compares the
+    live catalog (``drift.check``), which says what differs, where a fingerprint could only say
+    that something does."""
+    from seed_assets import drift
 
-    statements = [ddl.create_table_sql(t) for t in metadata.sorted_tables] + ddl.index_statements()
-    return hashlib.blake2b("\n".join(statements).encode(), digest_size=12).hexdigest()
+    return drift.fingerprint()
 
 
 def is_production(environment: str) -> bool:

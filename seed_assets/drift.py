@@ -1,0 +1,352 @@
+"""Schema drift: the live catalog (``catalog.py``) against the tables seed-assets writes.
+
+The expected tables come from ``schema.py`` (the only place a column is written down), their
+types rendered as PostgreSQL's ``format_type`` prints them. :func:`compare` lists every
+difference that makes a write fail or store something else than the generators produced:
+
+- a column missing, or of another type (exact: ``integer`` is not ``bigint``,
+  ``timestamp without time zone`` is not ``timestamp with time zone``, ``character varying(4)``
+  is not ``text``);
+- NOT NULL added or dropped;
+- a default the tool relies on (it leaves the column out of its INSERTs) missing or changed;
+- an extra column that a COPY of the expected columns would not fill (NOT NULL, no default, not
+  identity or generated); other extra columns are the owner's business and are left alone;
+- a primary key of the expected name over other columns (a missing one is not drift: a bulk
+  load creates tables bare and builds their keys at the end, and ``ddl.ensure_schema`` adds the
+  missing ones);
+- a table missing that the manifest says holds seeded partitions (a missing table nothing was
+  written to is simply created).
+
+:func:`check` runs it before a write command writes anything and raises :class:`SchemaDrift` (a
+``ConfigError``: exit 2) whose message is the diff, one header line then one line per
+difference with its fix. ``seed audit`` reports the same differences as ``drift`` gaps.
+
+No Dagster here: the same comparison serves any expected tables (e.g. a team's own schema).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import re
+from collections.abc import Collection, Iterable, Mapping
+
+import psycopg
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
+
+from seed_assets import catalog
+from seed_assets.config import ConfigError
+
+_DIALECT = pg.dialect()  # type: ignore[no-untyped-call]
+
+
+@dataclasses.dataclass(frozen=True)
+class ExpectedColumn:
+    name: str
+    type: str  # as format_type() prints it
+    not_null: bool
+    default: str | None = None  # a default the writer relies on (pg_get_expr's spelling)
+
+
+@dataclasses.dataclass(frozen=True)
+class ExpectedTable:
+    name: str
+    columns: tuple[ExpectedColumn, ...]
+    primary_key: tuple[str, ...] = ()
+    primary_key_name: str | None = None
+    dropped_by_reset: bool = True  # `seed reset --scope all` drops it (the next seed recreates it)
+
+
+@dataclasses.dataclass(frozen=True)
+class Difference:
+    table: str
+    column: str | None
+    kind: str  # missing_table, missing, type, not_null, nullable, default, extra, primary_key
+    detail: str
+    fix: str
+
+    @property
+    def where(self) -> str:
+        return f"{self.table}.{self.column}" if self.column else self.table
+
+    def line(self) -> str:
+        return f"{self.where}: {self.detail}; fix: {self.fix}"
+
+
+class SchemaDrift(ConfigError):
+    """The live schema differs from the expected one; the message is the diff."""
+
+    def __init__(self, action: str, differences: list[Difference]) -> None:
+        self.differences = differences
+        n = len(differences)
+        header = (
+            f"{action}: the database's schema differs from what seed-assets writes "
+            f"({n} difference{'s' if n != 1 else ''}); nothing was written"
+        )
+        super().__init__("\n".join([header, *(f"  {d.line()}" for d in differences)]))
+
+
+# --- what seed-assets expects ---------------------------------------------------------------------
+
+_TYPE_NAMES = {
+    "varchar": "character varying",
+    "char": "character",
+    "serial": "integer",
+    "bigserial": "bigint",
+    "smallserial": "smallint",
+    "float": "double precision",
+    "decimal": "numeric",
+    "int": "integer",
+    "int4": "integer",
+    "int8": "bigint",
+    "int2": "smallint",
+    "bool": "boolean",
+    "timestamptz": "timestamp with time zone",
+}
+
+
+def format_type(type_: sa.types.TypeEngine) -> str:  # type: ignore[type-arg]
+    """A SQLAlchemy type as PostgreSQL's ``format_type`` prints it (``BIGINT`` -> ``bigint``,
+    ``VARCHAR(4)`` -> ``character varying(4)``, ``TEXT[]`` -> ``text[]``)."""
+    return normalise_type(str(type_.compile(dialect=_DIALECT)))
+
+
+def normalise_type(spelling: str) -> str:
+    """A type's spelling in DDL (any case, aliases) as ``format_type`` prints it."""
+    text = " ".join(spelling.lower().split())
+    suffix = ""
+    while text.endswith("[]"):
+        text, suffix = text[:-2].rstrip(), suffix + "[]"
+    match = re.fullmatch(r"([a-z ]+?)\s*(\([\d ,]+\))?( with(?:out)? time zone)?", text)
+    if not match:
+        return text + suffix
+    base, args, zone = match.group(1), (match.group(2) or "").replace(" ", ""), match.group(3)
+    if base in ("timestamp", "time"):
+        return f"{base}{args}{zone or ' without time zone'}{suffix}"
+    return _TYPE_NAMES.get(base, base) + args + suffix
+
+
+def _default_sql(column: sa.Column) -> str | None:  # type: ignore[type-arg]
+    default = column.server_default
+    if default is None or not isinstance(default, sa.DefaultClause):
+        return None
+    arg = default.arg
+    return arg if isinstance(arg, str) else str(arg.compile(dialect=_DIALECT))  # type: ignore[union-attr]
+
+
+def expected_tables(names: Collection[str] | None = None) -> dict[str, ExpectedTable]:
+    """The tables of ``schema.py`` (all, or those in ``names``), as the writers expect them."""
+    from seed_assets.schema import metadata
+
+    out = {}
+    for table in metadata.sorted_tables:
+        if names is not None and table.name not in names:
+            continue
+        columns = tuple(
+            ExpectedColumn(c.name, format_type(c.type), not c.nullable, _default_sql(c))
+            for c in table.columns
+        )
+        key = tuple(c.name for c in table.primary_key.columns)
+        seeded = table.info.get("tier") != "ops"
+        out[table.name] = ExpectedTable(
+            table.name, columns, key, f"{table.name}_pkey" if key else None, seeded
+        )
+    return out
+
+
+def fingerprint(expected: Mapping[str, ExpectedTable] | None = None) -> str:
+    """A digest of the expected tables (columns, types, NOT NULL, defaults, primary keys)."""
+    tables = expected if expected is not None else expected_tables()
+    lines = [
+        f"{t.name}.{c.name} {c.type} {'NOT NULL' if c.not_null else 'NULL'} {c.default or ''}"
+        for t in sorted(tables.values(), key=lambda t: t.name)
+        for c in t.columns
+    ] + [f"{t.name} PRIMARY KEY {','.join(t.primary_key)}" for t in tables.values()]
+    return hashlib.blake2b("\n".join(sorted(lines)).encode(), digest_size=12).hexdigest()
+
+
+# --- the comparison -------------------------------------------------------------------------------
+
+
+def _spec(column: ExpectedColumn) -> str:
+    spec = column.type + (" NOT NULL" if column.not_null else "")
+    return spec + (f" DEFAULT {column.default}" if column.default else "")
+
+
+def _live_spec(column: catalog.Column) -> str:
+    spec = column.type + (" NOT NULL" if column.not_null else "")
+    return spec + (f" DEFAULT {column.default}" if column.default else "")
+
+
+def compare(
+    expected: Iterable[ExpectedTable] | Mapping[str, ExpectedTable], live: catalog.Catalog
+) -> list[Difference]:
+    """Every difference between the expected tables and the live ones, table by table in the
+    order given, each with the statement (or command) that fixes it."""
+    tables = expected.values() if isinstance(expected, Mapping) else expected
+    out: list[Difference] = []
+    for want in tables:
+        have = live.tables.get(want.name)
+        reset = "run `seed reset --scope all --confirm <database>` and seed again"
+        if have is None:
+            out.append(
+                Difference(
+                    want.name,
+                    None,
+                    "missing_table",
+                    "table missing",
+                    "run `seed repair` (it creates the table and rewrites its partitions)",
+                )
+            )
+            continue
+        alter = f'ALTER TABLE "{want.name}"'
+        for col in want.columns:
+            got = have.column(col.name)
+            if got is None:
+                out.append(
+                    Difference(
+                        want.name,
+                        col.name,
+                        "missing",
+                        f"missing (expected {_spec(col)})",
+                        f'{alter} ADD COLUMN "{col.name}" {_spec(col)} (on an empty table)'
+                        + (f", or {reset}" if want.dropped_by_reset else ""),
+                    )
+                )
+                continue
+            if got.type != col.type:
+                out.append(
+                    Difference(
+                        want.name,
+                        col.name,
+                        "type",
+                        f"type {got.type}, expected {col.type}",
+                        f'{alter} ALTER COLUMN "{col.name}" TYPE {col.type}'
+                        + (f", or {reset}" if want.dropped_by_reset else ""),
+                    )
+                )
+            if col.not_null and not got.not_null:
+                out.append(
+                    Difference(
+                        want.name,
+                        col.name,
+                        "nullable",
+                        "nullable, expected NOT NULL",
+                        f'{alter} ALTER COLUMN "{col.name}" SET NOT NULL',
+                    )
+                )
+            elif got.not_null and not col.not_null:
+                out.append(
+                    Difference(
+                        want.name,
+                        col.name,
+                        "not_null",
+                        "NOT NULL, expected nullable (the generators write NULLs here)",
+                        f'{alter} ALTER COLUMN "{col.name}" DROP NOT NULL',
+                    )
+                )
+            if col.default is not None and got.default != col.default:
+                shown = got.default or "none"
+                out.append(
+                    Difference(
+                        want.name,
+                        col.name,
+                        "default",
+                        f"default {shown}, expected {col.default} (inserts leave it out)",
+                        f'{alter} ALTER COLUMN "{col.name}" SET DEFAULT {col.default}',
+                    )
+                )
+        known = {c.name for c in want.columns}
+        for got in have.columns:
+            if got.name not in known and not got.filled_without_value:
+                out.append(
+                    Difference(
+                        want.name,
+                        got.name,
+                        "extra",
+                        f"extra column {_live_spec(got)} without a default: "
+                        "the writes leave it out and would fail",
+                        f'{alter} DROP COLUMN "{got.name}" (or give it a default, or DROP NOT '
+                        "NULL)",
+                    )
+                )
+        key = next((k for k in have.keys if k.name == want.primary_key_name), None)
+        if key is not None and want.primary_key and key.columns != want.primary_key:
+            out.append(
+                Difference(
+                    want.name,
+                    None,
+                    "primary_key",
+                    f"{key.name} is over ({', '.join(key.columns)}), expected "
+                    f"({', '.join(want.primary_key)})",
+                    f'{alter} DROP CONSTRAINT "{key.name}" (seed-assets adds it again)',
+                )
+            )
+    return out
+
+
+# --- the check before a write ---------------------------------------------------------------------
+
+
+def recorded_partitions(conn: psycopg.Connection) -> dict[str, int]:
+    """{table: partitions seed_manifest records}; empty without a manifest."""
+    row = conn.execute("SELECT to_regclass('seed_manifest') IS NOT NULL").fetchone()
+    if not row or not row[0]:
+        return {}
+    rows = conn.execute("SELECT table_name, count(*) FROM seed_manifest GROUP BY 1").fetchall()
+    return {str(t): int(n) for t, n in rows}
+
+
+def differences(
+    conn: psycopg.Connection,
+    tables: Collection[str] | None = None,
+    *,
+    missing_ok: bool = False,
+) -> list[Difference]:
+    """The live schema against the expected tables (all, or ``tables``). A missing table is a
+    difference only when seed_manifest records partitions of it (they are gone), unless
+    ``missing_ok`` (``seed repair`` recreates it and rewrites them)."""
+    expected = expected_tables(tables)
+    live = catalog.read(conn, tables=list(expected))
+    found = compare(expected, live)
+    if not any(d.kind == "missing_table" for d in found):
+        return found
+    recorded = {} if missing_ok else recorded_partitions(conn)
+    kept = []
+    for d in found:
+        if d.kind != "missing_table":
+            kept.append(d)
+        elif n := recorded.get(d.table, 0):
+            parts = f"{n:,} partition{'s' if n != 1 else ''}"
+            detail = f"table missing, although seed_manifest records {parts} of it"
+            kept.append(dataclasses.replace(d, detail=detail))
+    return kept
+
+
+def check(
+    conn: psycopg.Connection,
+    action: str,
+    tables: Collection[str] | None = None,
+    *,
+    missing_ok: bool = False,
+) -> None:
+    """Refuse ``action`` (``SchemaDrift``, exit 2) unless the live schema of ``tables`` (default:
+    every table seed-assets writes) is as expected. Call before anything is written. When the
+    schema holds, the marker's fingerprint is brought up to the expected schema's."""
+    found = differences(conn, tables, missing_ok=missing_ok)
+    if found:
+        raise SchemaDrift(action, found)
+    if tables is None:
+        record_fingerprint(conn)
+
+
+def record_fingerprint(conn: psycopg.Connection) -> None:
+    """The marker's ``schema_fingerprint`` becomes the expected schema's (a no-op when it is)."""
+    row = conn.execute("SELECT to_regclass('seed_marker') IS NOT NULL").fetchone()
+    if row and row[0]:
+        current = fingerprint()
+        conn.execute(
+            "UPDATE seed_marker SET schema_fingerprint = %s WHERE schema_fingerprint <> %s",
+            [current, current],
+        )
