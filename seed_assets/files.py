@@ -175,6 +175,9 @@ def load(
     guard.check_host(url)  # before connecting anywhere
     with database.connection(url, autocommit=True) as conn:
         guard.ensure_writable(conn, url, "seed load")
+        from seed_assets import drift
+
+        drift.check(conn, "seed load")  # the live schema as expected, before anything is written
         bulk = ddl.is_empty(conn)
         if bulk and (missing := references_missing(tables)):
             raise ConfigError(

@@ -15,6 +15,7 @@ from rich.markup import escape
 
 from seed_assets import GENERATOR_VERSION, database, guard
 from seed_assets.config import ENV, ConfigError, SeedParams, parse_int
+from seed_assets.drift import SchemaDrift
 from seed_assets.errors import RunFailed
 
 # Exit codes: distinct per kind of refusal, so scripts can tell them apart.
@@ -45,10 +46,11 @@ def _redact(text: str) -> str:
     return database.redact(text, os.environ.get("DATABASE_URL"))
 
 
-def fail(code: int, message: str) -> None:
-    """One line on stderr (the message's first line, redacted), then exit with ``code``."""
+def fail(code: int, message: str, *, whole: bool = False) -> None:
+    """One line on stderr (the message's first line, redacted), then exit with ``code``.
+    ``whole``: every line of the message (a schema drift's diff)."""
     lines = str(message).strip().splitlines() or [""]
-    line = escape(_redact(lines[0]))
+    line = escape(_redact("\n".join(lines) if whole else lines[0]))
     err.print(f"[bold red]error:[/] {line}", highlight=False, soft_wrap=True, markup=True)
     sys.exit(code)
 
@@ -84,6 +86,9 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
+        except SchemaDrift as exc:  # its diff: one header line, then one line per difference
+            _trace(exc)
+            fail(EXIT_CONFIG, str(exc), whole=True)
         except ConfigError as exc:
             _trace(exc)
             fail(EXIT_CONFIG, str(exc))

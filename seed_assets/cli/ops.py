@@ -146,6 +146,10 @@ def repair(deep: bool, dry_run: bool) -> None:
     guard.check_host(url)
     with database.connection(url, autocommit=True) as conn:
         guard.ensure_writable(conn, url, "seed repair", adopt_empty=False)
+        from seed_assets import drift
+
+        # A missing table is a gap repair fills (it recreates the table); other drift is not.
+        drift.check(conn, "seed repair", missing_ok=True)
     _, report = _audit(deep)
     plan = audit.repair_plan(report)
     if not plan or dry_run:

@@ -187,6 +187,9 @@ def _seed(
     guard.check_host(url)  # before connecting anywhere
     with database.connection(url, autocommit=True) as conn:
         guard.ensure_writable(conn, url, command)  # an empty database gets the marker here
+        from seed_assets import drift
+
+        drift.check(conn, command)  # the live schema as expected, before anything is written
         # The Dagster instance (and its storage's tables) is made in the background too.
         made = background.submit(_instance, url)
         bulk = ddl.is_empty(conn)

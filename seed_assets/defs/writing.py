@@ -12,6 +12,7 @@ from typing import Any
 
 import dagster as dg
 import polars as pl
+import psycopg
 
 from seed_assets import GENERATOR_VERSION, database, ddl, guard, runs
 from seed_assets.config import SeedParams
@@ -105,6 +106,7 @@ def write(
     span = (days[0], days[-1]) if days else None
     with database.connection(url, autocommit=True) as conn:
         guard.ensure_writable(conn, url, f"writing {', '.join(tables)}")
+        _check_schema(conn, tables)
         ddl.ensure_schema(conn, bare=db.bulk_load)
         if run:
             runs.record_step(conn, run[0], run[1], params, span, None)
@@ -154,6 +156,35 @@ def write(
         for table in tables:
             progress.finish(table)
     yield from ready()
+
+
+_schema_checked: set[str] = set()  # Dagster runs whose schema check passed (this process)
+_schema_lock = threading.Lock()
+
+
+def _check_schema(conn: psycopg.Connection, tables: Sequence[str]) -> None:
+    """Compare the live schema with the expected one (``drift.check``) before a run's first
+    write, once per run: a run launched from the UI, a schedule or a script. The `seed` CLI
+    compares it itself before it launches a run."""
+    from seed_assets import drift
+
+    try:
+        context = dg.AssetExecutionContext.get()
+    except Exception:
+        context = None
+    if context is not None and "seed/command" in context.run.tags:
+        return
+    run_id = context.run.run_id if context is not None else None
+    with _schema_lock:
+        if run_id is not None and run_id in _schema_checked:
+            return
+    try:
+        drift.check(conn, f"writing {', '.join(tables)}")
+    except drift.SchemaDrift as exc:
+        raise dg.Failure(description=str(exc)) from exc
+    if run_id is not None:
+        with _schema_lock:
+            _schema_checked.add(run_id)
 
 
 def _launched_by_dagster() -> tuple[str, str] | None:
