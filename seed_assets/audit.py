@@ -66,6 +66,7 @@ class Report:
     params: SeedParams | None
     tables: dict[str, TableAudit]
     gaps: list[Gap]
+    in_progress: list[str] = dataclasses.field(default_factory=list)  # runs still writing
 
     @property
     def ok(self) -> bool:
@@ -91,11 +92,9 @@ def expected_keys(
         return [partitions.ALL]
     if info["grain"] == "shard":
         return partitions.shard_keys(params)
-    if exp.activity_days is None:
-        return sorted(manifest)  # whatever was written (e.g. from the UI) must still be there
-    first, last = exp.activity_days
-    days = [(first + dt.timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
-    return sorted(set(days) | set(manifest))
+    # Whatever was written (e.g. from the UI) must still be there, and every day a run claimed
+    # (finished or not), except the days a run in progress is writing.
+    return sorted((set(exp.claimed_days()) | set(manifest)) - exp.live_days)
 
 
 def actual_counts(conn: psycopg.Connection, table: str, params: SeedParams) -> dict[str, int]:
@@ -157,6 +156,8 @@ def audit_table(
         return result
     keys = expected_keys(conn, table, exp, manifest)
     actual = actual_counts(conn, table, params)
+    if exp.in_progress and schema_table(table).info["grain"] == "day":
+        actual = {k: n for k, n in actual.items() if k not in exp.live_days}  # being written
     result.expected, result.rows = len(keys), sum(actual.values())
     bad: dict[str, list[str]] = {}
     fingerprint = params.fingerprint()
@@ -252,7 +253,7 @@ def run(url: str, deep: bool = False, progress: Progress | None = None, workers:
                 Gap(s.table, "minimum", s.detail, s.partitions)
                 for s in minimums.check(conn, exp.params, first)
             ]
-    return Report(exp.params, tables, gaps)
+    return settle(Report(exp.params, tables, gaps), exp)
 
 
 def drift_gaps(conn: psycopg.Connection) -> dict[str, list[Gap]]:
@@ -287,3 +288,28 @@ def repair_plan(report: Report) -> dict[str, list[str]]:
         if gap.partitions:
             plan.setdefault(gap.table, set()).update(gap.partitions)
     return {t: sorted(plan[t]) for t in tables_in(plan)}
+
+
+def settle(report: Report, exp: runs.Expectation) -> Report:
+    """The runs' own gaps: a ``seed`` run left ``running`` by a process that is gone is
+    ``interrupted`` (its unwritten partitions are ``missing`` gaps); while a run is in progress
+    it is reported as such and what it may be half-way through is not a gap: references and
+    minimums, and after a `seed up`/`seed load`/`seed repair`/`seed reset` in progress, all."""
+    for claim in exp.unfinished:
+        if claim.status == "running":
+            report.gaps.append(
+                Gap(
+                    "seed_runs",
+                    "interrupted",
+                    f"{claim.describe()} is recorded as running but its process is gone; the "
+                    "partitions it left unwritten are listed as missing (`seed repair` "
+                    "restores them; `seed extend` resumes an interrupted extend)",
+                )
+            )
+    if exp.in_progress:
+        report.in_progress = [claim.describe() for claim in exp.in_progress]
+        whole = any(c.command not in ("seed extend", "seed jobs") for c in exp.in_progress)
+        report.gaps = [
+            g for g in report.gaps if not whole and g.kind not in ("reference", "minimum")
+        ]
+    return report

@@ -7,11 +7,12 @@ import datetime as dt
 import json
 import os
 import platform
+from collections.abc import Callable
 from importlib import metadata as importlib_metadata
 
 import psycopg
 
-from seed_assets import GENERATOR_VERSION
+from seed_assets import GENERATOR_VERSION, command_lock
 from seed_assets.config import ENV, SeedParams
 from seed_assets.database import server_version
 
@@ -40,7 +41,11 @@ def start(
     params: SeedParams,
     activity_days: tuple[dt.date, dt.date] | None = None,
 ) -> None:
-    """Record a run as started; ``activity_days`` is the (first, last) day it writes, if any."""
+    """Record a run as started; ``activity_days`` is the (first, last) day it writes, if any.
+
+    Under a command lock (:mod:`seed_assets.command_lock`) the run is claimed first, so its row
+    never says ``running`` without a live holder while its process lives."""
+    command_lock.claim(conn, run_id)
     recorded = {**params.public_dict(), "fingerprint": params.fingerprint()}
     if activity_days:
         recorded["activity_days"] = [d.isoformat() for d in activity_days]
@@ -85,56 +90,177 @@ def last_params(conn: psycopg.Connection) -> tuple[SeedParams, str] | None:
 
 
 def last_activity_day(conn: psycopg.Connection) -> dt.date | None:
-    """The last day whose likes are in the manifest (the activity tier's newest partition)."""
-    row = conn.execute(
-        "SELECT max(partition_key) FROM seed_manifest WHERE table_name = 'likes'"
-    ).fetchone()
-    return dt.date.fromisoformat(row[0]) if row and row[0] else None
+    """The last day the runs since the last reset claimed (finished or not: an interrupted run's
+    days are owed too), not the newest day some table happens to hold."""
+    days = expectation(conn).activity_days
+    return days[1] if days else None
+
+
+@dataclasses.dataclass(frozen=True)
+class Claim:
+    """One recorded run: what it claimed it would write, and how it ended."""
+
+    run_id: str
+    command: str
+    status: str  # running, success, failure, interrupted
+    days: tuple[dt.date, dt.date] | None
+    live: bool = False  # its process still holds the run's lock (in progress)
+
+    def describe(self) -> str:
+        span = f" of days {self.days[0]}..{self.days[1]}" if self.days else ""
+        return f"`{self.command}`{span} (run {self.run_id})"
 
 
 @dataclasses.dataclass(frozen=True)
 class Expectation:
     """What the recorded runs say the database should hold (since the last reset)."""
 
-    params: SeedParams | None  # of the last successful seed up / seed load; None: nothing seeded
+    params: SeedParams | None  # of the last seed up / seed load; None: nothing seeded
     activity_days: tuple[dt.date, dt.date] | None  # the union of the runs' day ranges
+    # ``seed`` runs since the last reset that did not succeed, in order; ``status`` running:
+    # left running by a process that is gone (not yet marked interrupted).
+    unfinished: tuple[Claim, ...] = ()
+    in_progress: tuple[Claim, ...] = ()  # runs whose process is alive: not judged yet
+    last_claim: Claim | None = None  # the latest run that claimed days (not in progress)
+    seeded: bool = False  # the last seed up / seed load succeeded
+
+    @property
+    def live_days(self) -> set[str]:
+        """The days runs in progress are writing (ISO dates)."""
+        return {d for c in self.in_progress if c.days for d in _span(c.days)}
+
+    def claimed_days(self) -> list[str]:
+        return _span(self.activity_days) if self.activity_days else []
+
+
+def _span(days: tuple[dt.date, dt.date]) -> list[str]:
+    first, last = days
+    return [(first + dt.timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
 
 
 SEEDING = ("seed up", "seed load")
+LiveCheck = Callable[[list[str]], set[str]]
 
 
-def expectation(conn: psycopg.Connection) -> Expectation:
+def expectation(conn: psycopg.Connection, live: LiveCheck | None = None) -> Expectation:
     """Replay ``seed_runs``: a reset forgets what came before it (``all``: everything;
-    ``activity``: the days), a successful run adds its parameters and its days."""
+    ``activity``: the days); every run of a ``seed`` command adds its parameters and its days,
+    whether it finished or not (what it claimed is owed until written), except a run in progress
+    (``live`` says which of the ``running`` ones are: by default, those whose run lock is held);
+    a run launched from Dagster counts once it succeeded."""
     exists = conn.execute("SELECT to_regclass('seed_runs') IS NOT NULL").fetchone()
     if not exists or not exists[0]:
         return Expectation(None, None)
     rows = conn.execute(
-        "SELECT command, params, row_counts ? 'users' FROM seed_runs WHERE status = 'success' "
+        "SELECT run_id, command, status, params, row_counts ? 'users' FROM seed_runs "
         "ORDER BY started_at"
     ).fetchall()
+    running = [r[0] for r in rows if r[2] == "running" and str(r[1]).startswith("seed ")]
+    alive = (live or (lambda ids: command_lock.live_runs(conn, ids)))(running) if running else set()
+    if dead := [r for r in running if r not in alive]:
+        # Finished between reading its row and looking at its lock: it was no dead run.
+        still = conn.execute(
+            "SELECT run_id FROM seed_runs WHERE run_id = ANY(%s) AND status = 'running'", [dead]
+        ).fetchall()
+        alive |= set(dead) - {r[0] for r in still}
     params: SeedParams | None = None
     first = last = None
-    for command, recorded, wrote_users in rows:
+    unfinished: list[Claim] = []
+    in_progress: list[Claim] = []
+    last_claim: Claim | None = None
+    seeded = False
+    for run_id, command, status, recorded, wrote_users in rows:
         recorded = dict(recorded)
+        cli = command.startswith("seed ")
         if command == "seed reset":
+            if status != "success":
+                continue
             if recorded.get("scope") == "all":
-                params = None
+                params, seeded = None, False
             if recorded.get("scope") in ("all", "activity"):
                 first = last = None
+                last_claim, unfinished = None, []
             continue
-        if command in SEEDING or (command.startswith("dagster ") and wrote_users):
+        days = recorded.get("activity_days")
+        span = (dt.date.fromisoformat(days[0]), dt.date.fromisoformat(days[1])) if days else None
+        claim = Claim(run_id, command, status, span, run_id in alive)
+        if claim.live:
+            in_progress.append(claim)
+            continue
+        if not cli and status != "success":
+            continue  # a Dagster run still going (or dead): counted once it succeeded
+        if command in SEEDING or (not cli and wrote_users):
             fields = {
                 k: v for k, v in recorded.items() if k not in ("fingerprint", "activity_days")
             }
             fields["dev_password"] = os.environ.get(ENV["dev_password"])
             params = SeedParams.from_strings(fields)
-        if days := recorded.get("activity_days"):
-            lo, hi = (dt.date.fromisoformat(d) for d in days)
+            seeded = status == "success"
+        if status != "success":
+            unfinished.append(claim)
+        if span:
+            lo, hi = span
             first = lo if first is None else min(first, lo)
             last = hi if last is None else max(last, hi)
+            last_claim = claim
     days = (first, last) if first is not None and last is not None else None
-    return Expectation(params, days)
+    return Expectation(params, days, tuple(unfinished), tuple(in_progress), last_claim, seeded)
+
+
+@dataclasses.dataclass(frozen=True)
+class Owed:
+    """What interrupted or failed runs claimed and did not complete: a resumed run's work."""
+
+    days: tuple[dt.date, dt.date]  # the span to resume (its derived tables are refreshed)
+    plan: dict[str, list[str]]  # {activity table: days with no manifest row}
+    claim: Claim  # the run being resumed (the latest unfinished one concerned)
+
+
+ACTIVITY_TABLES = ("posts", "likes", "matches", "conversations", "messages", "feed_seen")
+DAY_DERIVED = ("trending",)  # derived from activity, one partition per day
+
+
+def owed(conn: psycopg.Connection, exp: Expectation, *, derived: bool) -> Owed | None:
+    """The day partitions unfinished runs claimed that the manifest does not show committed
+    (each partition is committed with its manifest row, so no row means not written); with
+    ``derived``, also those of the derived day tables, and the days of the latest claiming run
+    if it is an unfinished `seed extend` (its derived tables may not have been refreshed)."""
+    if not exp.unfinished:
+        return None
+    tables = ACTIVITY_TABLES + (DAY_DERIVED if derived else ())
+    committed: dict[str, set[str]] = {t: set() for t in tables}
+    if conn.execute("SELECT to_regclass('seed_manifest') IS NOT NULL").fetchone() == (True,):
+        for table, key in conn.execute(
+            "SELECT table_name, partition_key FROM seed_manifest WHERE table_name = ANY(%s)",
+            [list(tables)],
+        ).fetchall():
+            committed[table].add(key)
+    days: set[str] = set()
+    plan: dict[str, list[str]] = {t: [] for t in ACTIVITY_TABLES}
+    concerned: Claim | None = None
+    for claim in exp.unfinished:
+        if not claim.days:
+            continue
+        claimed = _span(claim.days)
+        for table in tables:
+            # A derived table never computed here owes nothing (`seed jobs` computes it).
+            if table in DAY_DERIVED and not committed[table]:
+                continue
+            missing = [d for d in claimed if d not in committed[table]]
+            if missing:
+                days.update(missing)
+                concerned = claim
+                if table in plan:
+                    plan[table] = sorted(set(plan[table]) | set(missing))
+    last = exp.last_claim
+    unrefreshed = last is not None and last.status != "success" and last.command == "seed extend"
+    if derived and last and last.days and unrefreshed:
+        days.update(_span(last.days))
+        concerned = last
+    if not days or concerned is None:
+        return None
+    span = (dt.date.fromisoformat(min(days)), dt.date.fromisoformat(max(days)))
+    return Owed(span, {t: keys for t, keys in plan.items() if keys}, concerned)
 
 
 def record_reset(

@@ -11,7 +11,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from seed_assets import database, files
+from seed_assets import command_lock, database, files
 from seed_assets.cli.common import (
     EXIT_RUN,
     err,
@@ -86,7 +86,8 @@ def load(src: str) -> None:
         highlight=False,
     )
     try:
-        with RichProgress(err) as progress:
+        # One write command at a time on the database (waits for the one running).
+        with command_lock.held(url, "seed load"), RichProgress(err) as progress:
             totals, finishing = files.load(url, src_dir, progress)
     except files.LoadFailed as exc:
         fail(EXIT_RUN, database.redact(str(exc), url))

@@ -12,7 +12,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from seed_assets import audit, database, guard, runs
+from seed_assets import audit, command_lock, database, guard, runs
 from seed_assets.cli.common import EXIT_GAPS, err, guarded, main
 from seed_assets.config import SeedParams
 from seed_assets.report import RichProgress
@@ -32,7 +32,7 @@ def init(environment: str | None, confirm: str | None) -> None:
     """
     url = database.resolve_url()
     guard.check_host(url)  # before connecting (database.connect checks it too)
-    with database.connection(url, autocommit=True) as conn:
+    with command_lock.held(url, "seed init"), database.connection(url, autocommit=True) as conn:
         name = guard.database_name(conn)
         if guard.read_marker(conn) is None and guard.has_tables(conn) and confirm != name:
             raise guard.Refused(
@@ -67,7 +67,7 @@ def reset(scope: str, confirm: str | None) -> None:
 
     url = database.resolve_url()
     guard.check_host(url)  # before connecting anywhere
-    with database.connection(url, autocommit=True) as conn:
+    with command_lock.held(url, "seed reset"), database.connection(url, autocommit=True) as conn:
         removed = do_reset(conn, url, scope, confirm)
     table = Table("table", "rows removed", title=f"seed reset --scope {scope}")
     for name, rows in removed.items():
@@ -91,6 +91,7 @@ def _show(report: audit.Report, as_json: bool) -> None:
                 dataclasses.asdict(t) | {"gaps": len(t.gaps)} for t in report.tables.values()
             ],
             "gaps": [dataclasses.asdict(g) for g in report.gaps],
+            "in_progress": report.in_progress,
         }
         out.print_json(json.dumps(payload))
         return
@@ -99,6 +100,8 @@ def _show(report: audit.Report, as_json: bool) -> None:
         mark = "[green]0[/]" if not t.gaps else f"[red]{len(t.gaps)}[/]"
         summary.add_row(t.table, f"{t.expected:,}", f"{t.present:,}", f"{t.rows:,}", mark)
     out.print(summary)
+    for run in report.in_progress:
+        out.print(f"[yellow]in progress[/]: {run} is writing; audit again when it has finished")
     if report.ok:
         out.print("[green]no gaps[/]: every partition, reference and minimum holds")
         return
@@ -144,6 +147,13 @@ def repair(deep: bool, dry_run: bool) -> None:
     """
     url = database.resolve_url()
     guard.check_host(url)
+    # Another write command finishes first: its partitions are not gaps, and nothing is written
+    # twice.
+    with command_lock.held(url, "seed repair"):
+        _repair(url, deep, dry_run)
+
+
+def _repair(url: str, deep: bool, dry_run: bool) -> None:
     with database.connection(url, autocommit=True) as conn:
         guard.ensure_writable(conn, url, "seed repair", adopt_empty=False)
         from seed_assets import drift

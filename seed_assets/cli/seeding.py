@@ -9,13 +9,13 @@ import subprocess
 import sys
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import click
 from rich.console import Console
 
-from seed_assets import database, ddl, guard, prefetch, runs
+from seed_assets import command_lock, database, ddl, guard, prefetch, runs
 from seed_assets.cli.common import (
     STATIC_JOBS,
     err,
@@ -80,17 +80,50 @@ def extend(days: str, skip_jobs: bool, as_json: bool) -> None:
     """Append the next --days of activity (and their derived tables) after the last day seeded.
 
     Uses the parameters of the last successful `seed up` recorded in the database, so the new
-    days continue the same simulation; earlier days are not touched.
+    days continue the same simulation; earlier days are not touched. If an earlier run was
+    interrupted (or failed) before writing every day it claimed, this run completes exactly
+    those partitions instead and appends nothing: run `seed extend` again to append more.
+    Waits while another write command runs on the database (SEED_LOCK_TIMEOUT, default 600 s).
     """
     n_days = parse_days(days, allow_zero=False)
     url = database.resolve_url()
-    params, start, last = _recorded(url)
-    first = last + dt.timedelta(days=1) if last else start
-    # Of the derived tables, only those computed from activity change with new days.
-    groups = ["activity"] if skip_jobs else ["activity", "derived"]
-    _seed(
-        params, "seed extend", groups, first, n_days, url=url, exclude=STATIC_JOBS, as_json=as_json
-    )
+    with command_lock.held(url, "seed extend"):
+        params, exp = _recorded(url)
+        # Of the derived tables, only those computed from activity change with new days.
+        groups = ["activity"] if skip_jobs else ["activity", "derived"]
+        with database.connection(url, autocommit=True) as conn:
+            owed = runs.owed(conn, exp, derived=not skip_jobs)
+        if owed is not None:
+            first, last = owed.days
+            err.print(
+                f"resuming the interrupted `{owed.claim.command}` of days {first}..{last}; "
+                "run `seed extend` again to append more",
+                highlight=False,
+            )
+            _seed(
+                params,
+                "seed extend",
+                groups,
+                first,
+                (last - first).days + 1,
+                url=url,
+                exclude=STATIC_JOBS,
+                as_json=as_json,
+                plan=owed.plan,
+            )
+            return
+        last = exp.activity_days[1] if exp.activity_days else None
+        first = last + dt.timedelta(days=1) if last else params.start_date
+        _seed(
+            params,
+            "seed extend",
+            groups,
+            first,
+            n_days,
+            url=url,
+            exclude=STATIC_JOBS,
+            as_json=as_json,
+        )
 
 
 @main.command()
@@ -115,18 +148,20 @@ def jobs(only: str | None, as_json: bool) -> None:
     if unknown := chosen - names:
         raise ConfigError(f"unknown derived tables {sorted(unknown)}; choose from {sorted(names)}")
     url = database.resolve_url()
-    params, first, last = _recorded(url)
-    days = (last - first).days + 1 if last else 0
-    _seed(
-        params,
-        "seed jobs",
-        ["derived"],
-        first,
-        days,
-        url=url,
-        exclude=names - chosen,
-        as_json=as_json,
-    )
+    with command_lock.held(url, "seed jobs"):
+        params, exp = _recorded(url)
+        first, last = params.start_date, exp.activity_days[1] if exp.activity_days else None
+        days = (last - first).days + 1 if last else 0
+        _seed(
+            params,
+            "seed jobs",
+            ["derived"],
+            first,
+            days,
+            url=url,
+            exclude=names - chosen,
+            as_json=as_json,
+        )
 
 
 def _instance(url: str) -> Any:
@@ -143,25 +178,34 @@ def _prepare_dagster(url: str) -> None:
     orchestrate.prepare_storage(url)
 
 
-def _recorded(url: str) -> tuple[SeedParams, dt.date, dt.date | None]:
-    """The parameters of the last successful `seed up` (or `seed load`) since the last reset, its
-    start date and the last day seeded."""
+def _recorded(url: str) -> tuple[SeedParams, runs.Expectation]:
+    """The parameters of the last successful `seed up` (or `seed load`) since the last reset, and
+    what the recorded runs say the database holds (read under the command lock)."""
     with database.connection(url, autocommit=True) as conn:
         # The guard first: a database that is not ours is refused (5), not "nothing seeded" (2).
         context = click.get_current_context(silent=True)
         action = context.command_path if context else "seed"
         guard.ensure_writable(conn, url, action, adopt_empty=False)
-        params = runs.expectation(conn).params
+        exp = runs.expectation(conn)
+        params = exp.params
         if params is None:
             raise ConfigError(
                 "nothing seeded here: this database has no successful `seed up` or `seed load`"
+            )
+        if not exp.seeded:
+            seeding = [c for c in exp.unfinished if c.command in runs.SEEDING]
+            what = seeding[-1] if seeding else None
+            command = what.command if what else "seed up"
+            raise ConfigError(
+                f"the last `{command}` here{f' (run {what.run_id})' if what else ''} did not "
+                f"finish; run `{command}` again to complete it"
             )
         recorded = runs.last_params(conn)
         if recorded is not None and params.fingerprint() != recorded[1]:
             raise ConfigError(
                 "the recorded run used another SEED_DEV_PASSWORD; set it as it was to continue"
             )
-        return params, params.start_date, runs.last_activity_day(conn)
+        return params, exp
 
 
 def _seed(
@@ -173,7 +217,11 @@ def _seed(
     url: str | None = None,
     exclude: set[str] | None = None,
     as_json: bool = False,
+    plan: dict[str, list[str]] | None = None,
 ) -> None:
+    """Run ``groups`` over ``n_days`` days from ``first_day``, holding the database's command lock
+    (taken here unless the caller holds it). ``plan`` ({activity table: days}): write exactly
+    those partitions of the activity tier instead of every day (a resumed run)."""
     started = time.perf_counter()
     last_day = first_day + dt.timedelta(days=max(n_days, 1) - 1)
     if params.end_date is None or params.end_date <= last_day:
@@ -183,7 +231,43 @@ def _seed(
     # Importing Dagster takes seconds: do it while the database starts.
     background = ThreadPoolExecutor(max_workers=1)
     imported = background.submit(import_dagster)
-    url = url or database.resolve_url(prepare=_prepare_dagster)
+    try:
+        url = url or database.resolve_url(prepare=_prepare_dagster)
+        with command_lock.held(url, command):
+            _seed_locked(
+                params,
+                command,
+                groups,
+                first_day,
+                n_days,
+                url,
+                exclude,
+                as_json,
+                plan,
+                started,
+                background,
+                imported,
+            )
+    finally:
+        prefetch.stop()
+        background.shutdown()
+
+
+def _seed_locked(
+    params: SeedParams,
+    command: str,
+    groups: list[str],
+    first_day: dt.date,
+    n_days: int,
+    url: str,
+    exclude: set[str] | None,
+    as_json: bool,
+    plan: dict[str, list[str]] | None,
+    started: float,
+    background: ThreadPoolExecutor,
+    imported: Future[None],
+) -> None:
+    last_day = first_day + dt.timedelta(days=max(n_days, 1) - 1)
     guard.check_host(url)  # before connecting anywhere
     with database.connection(url, autocommit=True) as conn:
         guard.ensure_writable(conn, url, command)  # an empty database gets the marker here
@@ -230,8 +314,16 @@ def _seed(
                     }
                     finisher.expect(expected, None if last else expected)
                 try:
-                    written = orchestrate.run_tiers(
-                        params, resources, instance, phase, days, command, exclude or set()
+                    written = []
+                    tiers = phase
+                    if plan is not None and "activity" in phase:
+                        chosen = {t: keys for t, keys in plan.items() if keys}
+                        written += orchestrate.run_partitions(
+                            params, resources, instance, chosen, command
+                        )
+                        tiers = [g for g in phase if g != "activity"]
+                    written += orchestrate.run_tiers(
+                        params, resources, instance, tiers, days, command, exclude or set()
                     )
                 except Exception:
                     with database.connection(url, autocommit=True) as conn:

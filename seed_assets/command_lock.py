@@ -1,0 +1,231 @@
+"""One write command at a time per database, and a run's liveness, with PostgreSQL advisory locks.
+
+Every write command (``up``, ``extend``, ``jobs``, ``repair``, ``reset``, ``load``, ``init``)
+holds :func:`held` for its whole length, on a connection of its own, and takes it before it
+reads what it will write: a second command waits (``SEED_LOCK_TIMEOUT`` seconds, default 600;
+then it is refused, exit 5) and then computes its work from what the first one left. The lock
+is session-level, so PostgreSQL releases it when the holder's process dies, however it dies.
+
+Each run the command records (``runs.start``) is also claimed on that connection: a second
+advisory lock keyed by the run id. A ``seed_runs`` row that says ``running`` while nobody holds
+its run's lock belongs to a process that is gone: :func:`mark_dead_runs` (called under the
+command lock) marks it ``interrupted``, and ``seed audit`` reports it. Ctrl-C and SIGTERM mark
+the claimed runs ``interrupted`` on the way out.
+
+Runs launched from the Dagster UI do not take the command lock (per-partition advisory locks
+serialise their writes) and are not judged by liveness.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+import psycopg
+
+from seed_assets import database, guard
+from seed_assets.config import ConfigError
+
+TIMEOUT_ENV = "SEED_LOCK_TIMEOUT"
+DEFAULT_TIMEOUT_S = 600.0
+POLL_S = 0.2
+# The two-key advisory lock space (pg_advisory_lock(int4, int4)): the first key says whose.
+COMMAND_CLASS = 0x5EED  # (COMMAND_CLASS, COMMAND_KEY): the database's write commands
+COMMAND_KEY = 1
+RUN_CLASS = 0x5EEE  # (RUN_CLASS, run_key(run_id)): a run's process is alive
+# application_name of the lock's connection: "<command> run <run id>" once a run is claimed.
+RUN_SEPARATOR = " run "
+
+_current: CommandLock | None = None
+
+
+def run_key(run_id: str) -> int:
+    """The second key of a run's liveness lock (a non-negative int4)."""
+    return int.from_bytes(hashlib.blake2b(run_id.encode(), digest_size=4).digest()) & 0x7FFFFFFF
+
+
+def timeout() -> float:
+    raw = os.environ.get(TIMEOUT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_TIMEOUT_S
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise ConfigError(f"{TIMEOUT_ENV} must be a number of seconds (0 or more), got {raw!r}")
+    return value
+
+
+class CommandLock:
+    """The held command lock: its connection, and the runs claimed on it."""
+
+    def __init__(self, conn: psycopg.Connection, command: str) -> None:
+        self.conn = conn
+        self.command = command
+        self.runs: list[str] = []
+
+    def claim(self, run_id: str) -> None:
+        """Mark ``run_id`` as this live process's (its liveness lock and application_name)."""
+        self.conn.execute("SELECT pg_advisory_lock(%s, %s)", [RUN_CLASS, run_key(run_id)])
+        name = f"{self.command}{RUN_SEPARATOR}{run_id}"[:63]
+        self.conn.execute("SELECT set_config('application_name', %s, false)", [name])
+        self.runs.append(run_id)
+
+
+def current() -> CommandLock | None:
+    """The command lock this process holds, if any."""
+    return _current
+
+
+def claim(conn: psycopg.Connection, run_id: str) -> None:
+    """Under this process's command lock (if it holds one; ``runs.start``, once the guard has
+    let the command write): mark the runs dead processes left ``running`` as ``interrupted``,
+    then claim ``run_id``."""
+    if _current is not None:
+        mark_dead_runs(conn)
+        _current.claim(run_id)
+
+
+def holder(conn: psycopg.Connection) -> str:
+    """Who holds the command lock: ``<command> (run <id>)``, or a vaguer description."""
+    row = conn.execute(
+        "SELECT a.application_name FROM pg_locks l "
+        "LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE l.locktype = 'advisory' AND l.granted AND l.database = "
+        "(SELECT oid FROM pg_database WHERE datname = current_database()) "
+        "AND l.classid = %s AND l.objid = %s AND l.objsubid = 2",
+        [COMMAND_CLASS, COMMAND_KEY],
+    ).fetchone()
+    name = (row[0] or "") if row else ""
+    if not name.startswith("seed "):
+        return "another seed command"
+    command, _, run_id = name.partition(RUN_SEPARATOR)
+    return f"{command} (run {run_id})" if run_id else command
+
+
+def live_runs(conn: psycopg.Connection, run_ids: Iterable[str]) -> set[str]:
+    """Those of ``run_ids`` whose liveness lock some session of this database holds."""
+    ids = list(run_ids)
+    if not ids:
+        return set()
+    rows = conn.execute(
+        "SELECT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND granted "
+        "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+        "AND classid = %s AND objsubid = 2",
+        [RUN_CLASS],
+    ).fetchall()
+    held_keys = {int(r[0]) for r in rows}
+    return {i for i in ids if run_key(i) in held_keys}
+
+
+def running_cli_runs(conn: psycopg.Connection) -> list[tuple[str, str, list[str] | None]]:
+    """(run id, command, claimed days) of the ``seed`` commands' rows still ``running``."""
+    exists = conn.execute("SELECT to_regclass('seed_runs') IS NOT NULL").fetchone()
+    if not exists or not exists[0]:
+        return []
+    rows = conn.execute(
+        "SELECT run_id, command, params -> 'activity_days' FROM seed_runs "
+        "WHERE status = 'running' AND command LIKE 'seed %' ORDER BY started_at"
+    ).fetchall()
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+def mark_dead_runs(conn: psycopg.Connection) -> list[str]:
+    """Mark ``interrupted`` the ``seed`` runs left ``running`` by a process that is gone (call
+    under the command lock: no run can start meanwhile); return their ids."""
+    running = running_cli_runs(conn)
+    alive = live_runs(conn, [r[0] for r in running])
+    dead = [r[0] for r in running if r[0] not in alive]
+    if dead:
+        conn.execute(
+            "UPDATE seed_runs SET status = 'interrupted', finished_at = now() "
+            "WHERE run_id = ANY(%s) AND status = 'running'",
+            [dead],
+        )
+    return dead
+
+
+def _try(conn: psycopg.Connection) -> bool:
+    row = conn.execute("SELECT pg_try_advisory_lock(%s, %s)", [COMMAND_CLASS, COMMAND_KEY])
+    got = row.fetchone()
+    return bool(got and got[0])
+
+
+class _Interrupted(KeyboardInterrupt):
+    """SIGTERM, raised as Ctrl-C is."""
+
+
+@contextmanager
+def held(url: str, command: str) -> Iterator[CommandLock]:
+    """Hold the database's command lock for ``command`` (waiting for the holder, if any). On the
+    way out, runs this
+    process claimed and left ``running`` are marked ``interrupted`` (Ctrl-C, SIGTERM) or
+    ``failure`` (an error)."""
+    global _current
+    if _current is not None:  # nested (a command calling another's code): one lock is enough
+        yield _current
+        return
+    limit = timeout()
+    guard.check_host(url)  # before connecting anywhere
+    with database.connection(url, autocommit=True) as conn:
+        conn.execute("SELECT set_config('application_name', %s, false)", [command[:63]])
+        if not _try(conn):
+            from seed_assets.cli.common import err
+
+            err.print(f"waiting for {holder(conn)} on this database…", highlight=False)
+            deadline = time.monotonic() + limit
+            while not _try(conn):
+                if time.monotonic() >= deadline:
+                    raise guard.Refused(
+                        f"{command}: {holder(conn)} still holds this database after "
+                        f"{limit:g} s ({TIMEOUT_ENV}); try again when it has finished"
+                    )
+                time.sleep(POLL_S)
+        lock = CommandLock(conn, command)
+        restore = _on_sigterm()
+        _current = lock
+        try:
+            yield lock
+        except BaseException as exc:
+            status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failure"
+            _finish_claimed(lock, status, interrupted=status == "interrupted")
+            raise
+        finally:
+            _current = None
+            restore()
+        _finish_claimed(lock, "failure", interrupted=False)  # a run left unfinished
+
+
+def _finish_claimed(lock: CommandLock, status: str, *, interrupted: bool) -> None:
+    """Runs claimed and still ``running`` get ``status``; after Ctrl-C also those a handler
+    already marked ``failure`` (the interruption surfaced as a failed step)."""
+    if not lock.runs:
+        return
+    states = ["running", "failure"] if interrupted else ["running"]
+    # If the server is gone, the next command marks the run (nobody holds its lock).
+    with contextlib.suppress(psycopg.Error):
+        lock.conn.execute(
+            "UPDATE seed_runs SET status = %s, finished_at = now() "
+            "WHERE run_id = ANY(%s) AND status = ANY(%s)",
+            [status, lock.runs, states],
+        )
+
+
+def _on_sigterm() -> Callable[[], object]:
+    """SIGTERM raises KeyboardInterrupt (as Ctrl-C does) while the lock is held."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise _Interrupted()
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    return lambda: signal.signal(signal.SIGTERM, previous)
