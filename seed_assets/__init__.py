@@ -1,5 +1,8 @@
 """seed-assets: deterministic synthetic data for a dating/social app, as Dagster assets."""
 
-# Bump when a generator's output changes for the same parameters: it is recorded in the manifest
-# and is every seeded asset's Dagster code version, so the UI marks older partitions stale.
-GENERATOR_VERSION = "1"
+from seed_assets import versions
+
+# The code version of the seeded tables: a digest of the generators' code and data (versions.py),
+# recorded in the manifest and the seeded assets' Dagster code version, so a change to them marks
+# older partitions stale. The derived tables' is ``versions.DERIVED`` (it covers jobs/ too).
+GENERATOR_VERSION = versions.SEEDED

@@ -20,7 +20,6 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg
 
 from seed_assets import (
-    GENERATOR_VERSION,
     database,
     ddl,
     load,
@@ -29,6 +28,7 @@ from seed_assets import (
     references,
     regenerate,
     runs,
+    versions,
 )
 from seed_assets.config import SeedParams
 from seed_assets.progress import Progress
@@ -160,7 +160,7 @@ def audit_table(
         actual = {k: n for k, n in actual.items() if k not in exp.live_days}  # being written
     result.expected, result.rows = len(keys), sum(actual.values())
     bad: dict[str, list[str]] = {}
-    fingerprint = params.fingerprint()
+    fingerprint, code_version = params.fingerprint(), versions.code_version(table)
     for key in keys:
         recorded = manifest.get(key)
         if recorded is None:
@@ -169,7 +169,7 @@ def audit_table(
         rows, digest, written_with, version = recorded
         if actual.get(key, 0) != rows:
             bad.setdefault("rows", []).append(f"{key}: {actual.get(key, 0):,} of {rows:,}")
-        elif written_with != fingerprint or version != GENERATOR_VERSION:
+        elif written_with != fingerprint or version != code_version:
             bad.setdefault("stale", []).append(key)
         elif deep and load.partition_digest(conn, table, partition_of(table, key, params))[1] != (
             digest
@@ -187,7 +187,7 @@ def audit_table(
     what = {
         "missing": "partitions never written (no manifest row)",
         "rows": "row count differs from the manifest",
-        "stale": "written with other parameters or another generator version",
+        "stale": "written with other parameters or another code version",
         "digest": "content differs from the manifest's digest",
         "generator": "the generators now produce other rows than the manifest records",
     }

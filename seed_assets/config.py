@@ -15,8 +15,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from seed_assets import GENERATOR_VERSION
-
 MAX_USERS = 50_000_000
 MAX_SHARD_SIZE = 1_000_000
 MIN_DATE = dt.date(2000, 1, 1)
@@ -103,13 +101,20 @@ class SeedParams:
         return -(-self.users // self.shard_size)
 
     def fingerprint(self) -> str:
-        """A stable digest of everything that shapes the rows (the password is included hashed)."""
+        """A stable digest of every parameter that shapes the rows: the password (hashed) and the
+        calibration profile's contents (its parsed values, not only its name: editing a profile
+        changes the fingerprint). The code is versioned beside it, per table
+        (:mod:`seed_assets.versions`, the manifest's ``code_version``), so a change of code
+        marks partitions stale without making the recorded parameters another run's."""
+        from seed_assets import calibration  # lazy: calibration imports ConfigError from here
+
         payload = self.public_dict()
         payload.pop("end_date")  # it bounds the partitions offered, not the rows generated
         if not self.named_accounts:
             payload.pop("named_accounts")  # fingerprints from before named accounts still hold
         payload["dev_password_digest"] = hashlib.sha256(self.dev_password.encode()).hexdigest()
-        payload["generator_version"] = GENERATOR_VERSION
+        profile = json.dumps(calibration.load(self.calibration), sort_keys=True, default=str)
+        payload["calibration_digest"] = hashlib.sha256(profile.encode()).hexdigest()
         blob = json.dumps(payload, sort_keys=True).encode()
         return hashlib.blake2b(blob, digest_size=12).hexdigest()
 

@@ -194,7 +194,8 @@ def _parse(raw: dict[str, Any], src_dir: Path) -> Manifest:
     params = SeedParams.from_strings(recorded)
     if params.fingerprint() != fingerprint:
         raise ConfigError(
-            f"{src_dir} was exported with another SEED_DEV_PASSWORD; set it as it was to load it"
+            f"{src_dir} was exported with another SEED_DEV_PASSWORD or other contents of "
+            f"calibration profile {params.calibration!r}; set them as they were to load it"
         )
     if unknown := sorted(set(raw["tables"]) - set(EXPORTABLE)):
         raise ValueError(f"tables {unknown} cannot be loaded")

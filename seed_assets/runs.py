@@ -13,6 +13,7 @@ from importlib import metadata as importlib_metadata
 import psycopg
 
 from seed_assets import GENERATOR_VERSION, command_lock
+from seed_assets import versions as code_versions
 from seed_assets.config import ENV, SeedParams
 from seed_assets.database import server_version
 
@@ -26,6 +27,7 @@ def versions(conn: psycopg.Connection) -> dict[str, str]:
 
     return {
         "generator": GENERATOR_VERSION,
+        "jobs": code_versions.DERIVED,
         "seed_assets": dist("seed-assets"),
         "dagster": dist("dagster"),
         "polars": dist("polars"),

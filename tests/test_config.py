@@ -230,9 +230,14 @@ def test_end_date_only_bounds_partitions() -> None:
     assert base.replace(end_date=dt.date(2024, 3, 1)).fingerprint() == base.fingerprint()
 
 
-def test_fingerprint_changes_with_calibration() -> None:
-    # Only the `spec` profile ships, so bypass validation to give a frozen copy another name:
-    # the fingerprint must cover the calibration profile.
+def test_fingerprint_changes_with_calibration(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Only the `spec` profile ships, so bypass validation to give a frozen copy another name
+    # (a profile with the same contents): the fingerprint must cover the profile's name; its
+    # contents: tests/test_versions.py.
+    from seed_assets import calibration
+
+    spec = calibration.load("spec")
+    monkeypatch.setattr(calibration, "load", lambda name: spec)
     base = SeedParams()
     other = SeedParams()
     object.__setattr__(other, "calibration", "spec-v2")

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jobs import matching, stats
-from seed_assets import database, load, orchestrate, partitions
+from seed_assets import audit, database, load, orchestrate, partitions, runs, versions
 from seed_assets.config import SeedParams
 from seed_assets.progress import Progress
 from seed_assets.read import query_frame
@@ -303,3 +303,33 @@ def test_derived_tables_follow_days_appended_in_the_same_process(server_url: str
             for key, rows, digest in recorded:
                 part = partitions.shard_partition(PARAMS, key)
                 assert load.partition_digest(conn, "user_traits", part) == (rows, digest), key
+
+
+def test_manifest_records_each_tiers_code_version(db: psycopg.Connection) -> None:
+    """Seeded tables carry the generators' code version, derived ones the jobs' (which also
+    covers the generators); the audit compares each table with its own."""
+    recorded = dict(db.execute("SELECT DISTINCT table_name, code_version FROM seed_manifest"))
+    assert set(DERIVED) <= set(recorded)
+    for table, version in recorded.items():
+        assert version == versions.code_version(table), table
+        assert version == (versions.DERIVED if table in DERIVED else versions.SEEDED), table
+    days = (dt.date.fromisoformat(DAYS[0]), dt.date.fromisoformat(DAYS[1]))
+    exp = runs.Expectation(params=PARAMS, activity_days=days)
+    manifest = audit.manifest_rows(db)
+    assert not audit.audit_table(db, "user_traits", exp, manifest["user_traits"]).gaps
+    key = "s0001"
+    db.execute(
+        "UPDATE seed_manifest SET code_version = %s "
+        "WHERE table_name = 'user_traits' AND partition_key = %s",
+        [versions.SEEDED, key],
+    )
+    try:
+        manifest = audit.manifest_rows(db)
+        gaps = audit.audit_table(db, "user_traits", exp, manifest["user_traits"]).gaps
+        assert [(g.kind, g.partitions) for g in gaps] == [("stale", (key,))]
+    finally:
+        db.execute(
+            "UPDATE seed_manifest SET code_version = %s "
+            "WHERE table_name = 'user_traits' AND partition_key = %s",
+            [versions.DERIVED, key],
+        )

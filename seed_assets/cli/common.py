@@ -13,7 +13,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from seed_assets import GENERATOR_VERSION, database, guard
+from seed_assets import GENERATOR_VERSION, database, guard, versions
 from seed_assets.config import ENV, ConfigError, SeedParams, parse_int
 from seed_assets.drift import SchemaDrift
 from seed_assets.errors import RunFailed
@@ -160,7 +160,12 @@ def import_dagster() -> None:
     cls=SeedGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
-@click.version_option(GENERATOR_VERSION, prog_name="seed-assets (generator version)")
+@click.version_option(
+    GENERATOR_VERSION,
+    prog_name="seed-assets",
+    message=f"%(prog)s: generators %(version)s, jobs {versions.DERIVED} "
+    "(digests of their code and data)",
+)
 @click.option(
     "--verbose",
     is_flag=True,

@@ -203,7 +203,8 @@ def _recorded(url: str) -> tuple[SeedParams, runs.Expectation]:
         recorded = runs.last_params(conn)
         if recorded is not None and params.fingerprint() != recorded[1]:
             raise ConfigError(
-                "the recorded run used another SEED_DEV_PASSWORD; set it as it was to continue"
+                "the recorded run used another SEED_DEV_PASSWORD or other contents of calibration "
+                f"profile {params.calibration!r}; set them as they were to continue"
             )
         return params, exp
 

@@ -8,7 +8,16 @@ import dagster as dg
 import polars as pl
 from pydantic import Field
 
-from seed_assets import GENERATOR_VERSION, ddl, generators, guard, partitions, prefetch, runs
+from seed_assets import (
+    GENERATOR_VERSION,
+    ddl,
+    generators,
+    guard,
+    partitions,
+    prefetch,
+    runs,
+    versions,
+)
 from seed_assets.config import ConfigError, SeedParams
 from seed_assets.database import connection, redact
 from seed_assets.defs.partitions import SINGLE_RUN, shard_partitions
@@ -90,10 +99,11 @@ def table_metadata(name: str) -> dict[str, object]:
 
 
 def table_asset_args(name: str) -> dict[str, Any]:
-    """What every table asset declares: code version, kind, description and column schema,
-    all derived from the schema."""
+    """What every table asset declares: code version (its tier's content digest,
+    :mod:`seed_assets.versions`), kind, description and column schema, all derived from the
+    schema."""
     return {
-        "code_version": GENERATOR_VERSION,
+        "code_version": versions.code_version(name),
         "kinds": {"postgres"},
         "description": schema_table(name).comment or name,
         "metadata": table_metadata(name),

@@ -14,7 +14,7 @@ import dagster as dg
 import polars as pl
 import psycopg
 
-from seed_assets import GENERATOR_VERSION, database, ddl, guard, runs
+from seed_assets import database, ddl, guard, runs, versions
 from seed_assets.config import SeedParams
 from seed_assets.defs.resources import PostgresResource
 from seed_assets.load import (
@@ -33,8 +33,9 @@ Rows = pl.DataFrame | Encoded
 Work = tuple[Partition, Callable[[], Mapping[str, Rows]]]
 
 
-def provenance(params: SeedParams) -> Provenance:
-    return Provenance(params.run_seed, params.fingerprint(), GENERATOR_VERSION)
+def provenance(params: SeedParams, tables: Sequence[str]) -> Provenance:
+    """The manifest's provenance of ``tables`` written together (one tier: one code version)."""
+    return Provenance(params.run_seed, params.fingerprint(), versions.tables_version(tables))
 
 
 def write_partitions(
@@ -137,7 +138,8 @@ def write(
             seconds = time.perf_counter() - started
             yield _result(table, by_table[table], seconds, generate_s, params)
 
-    with pipelined_writer(url, provenance(params), on_done=on_done, bulk=db.bulk_load) as writer:
+    prov = provenance(params, tables)
+    with pipelined_writer(url, prov, on_done=on_done, bulk=db.bulk_load) as writer:
         units = produce(writer)
         while True:
             t0 = time.perf_counter()
