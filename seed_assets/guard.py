@@ -27,6 +27,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
 from seed_assets import GENERATOR_VERSION
+from seed_assets.config import ConfigError
 
 ENVIRONMENT_ENV = "SEED_ENVIRONMENT"
 ALLOWED_HOSTS_ENV = "SEED_ALLOWED_HOSTS"
@@ -148,7 +149,9 @@ def init(conn: psycopg.Connection, url: str, environment: str | None = None) -> 
     check_host(url)
     environment = environment or environment_from_env()
     if not _ENVIRONMENT.fullmatch(environment):
-        raise Refused(f"environment name {environment!r} must be a short word (letters, digits)")
+        raise ConfigError(
+            f"environment name {environment!r} must be a short word (letters, digits)"
+        )
     _check_environment(environment, "the environment")
     if (existing := read_marker(conn)) is not None:
         _check_environment(existing.environment, "this database's seed marker")

@@ -190,7 +190,13 @@ def test_a_database_that_is_not_ours_is_refused(db_url: str, tmp_path: Path) -> 
     with database.connection(db_url, autocommit=True) as conn:
         conn.execute("CREATE TABLE app_accounts (id int PRIMARY KEY)")
     name = urlsplit(db_url).path.lstrip("/")
-    for args in (["up", "--users", "100"], ["init"], ["repair"]):
+    for args in (
+        ["up", "--users", "100"],
+        ["init"],
+        ["repair"],
+        ["extend", "--days", "1"],
+        ["jobs"],
+    ):
         done = run(args, env)
         assert done.returncode == 5, (args, done.stderr)
         assert "marker" in done.stderr or "init" in done.stderr
@@ -209,7 +215,13 @@ def test_a_database_that_is_not_ours_is_refused(db_url: str, tmp_path: Path) -> 
 def test_a_remote_host_is_refused_before_connecting(tmp_path: Path) -> None:
     url = "postgresql://bob:s3cret-pw@db.invalid:5432/app"
     env = _env(tmp_path, url)
-    for args in (["reset", "--scope", "all", "--confirm", "app"], ["up", "--users", "100"]):
+    commands = (
+        ["reset", "--scope", "all", "--confirm", "app"],
+        ["up", "--users", "100"],
+        ["extend", "--days", "1"],
+        ["init"],
+    )
+    for args in commands:
         done = run(args, env)
         assert done.returncode == 5, done.stderr
         assert "SEED_ALLOWED_HOSTS" in done.stderr and "s3cret" not in done.stderr + done.stdout

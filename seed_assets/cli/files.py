@@ -11,7 +11,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from seed_assets import command_lock, database, files
+from seed_assets import command_lock, database, files, guard
 from seed_assets.cli.common import (
     EXIT_RUN,
     err,
@@ -80,6 +80,7 @@ def load(src: str) -> None:
     src_dir = Path(src)
     manifest = files.read_manifest(src_dir)
     url = database.resolve_url()
+    guard.check_host(url)  # before connecting or announcing anything
     err.print(
         f"seed load: {src_dir} ({manifest.format}, {manifest.params.users:,} users, run seed "
         f"{manifest.params.run_seed!r}, {len(manifest.tables)} tables) into {database.redact(url)}",
