@@ -124,10 +124,12 @@ def _show(report: audit.Report, as_json: bool) -> None:
 def audit_command(deep: bool, as_json: bool) -> None:
     """Compare the database with what its recorded runs should have produced; read-only.
 
-    Checks every table and partition (row counts and provenance against the manifest; with
-    --deep, digests and the generators' output), foreign keys and unenforced references, and
-    the minimum requirements of the calibration profile (photos, interests, conversations,
-    named accounts). Exit 0 when everything holds, 6 with a table of gaps otherwise.
+    Checks the live schema against the one seed-assets writes (drift: columns, exact types,
+    NOT NULL, defaults), every table and partition (row counts and provenance against the
+    manifest; with --deep, digests and the generators' output), foreign keys and unenforced
+    references, and the minimum requirements of the calibration profile (photos, interests,
+    conversations, named accounts). Exit 0 when everything holds, 6 with a table of gaps
+    otherwise.
     """
     _, report = _audit(deep)
     _show(report, as_json)
