@@ -13,8 +13,9 @@ import dagster as dg
 import pytest
 
 import seed_assets
-from seed_assets import calibration, versions
+from seed_assets import calibration, orchestrate, versions
 from seed_assets.config import SeedParams
+from seed_assets.progress import Progress
 from seed_assets.schema import metadata
 
 DERIVED_TABLES = {t.name for t in metadata.sorted_tables if t.info.get("tier") == "derived"}
@@ -140,3 +141,38 @@ def test_fingerprint_follows_the_calibration_profiles_contents(
     assert params.fingerprint() != before  # same name, other contents
     monkeypatch.setattr(calibration, "load", lambda name: spec)
     assert params.fingerprint() == before  # the same contents again
+
+
+def test_dagster_marks_exactly_the_tables_whose_code_changed_stale(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dagster._core.definitions.data_version import StaleStatus
+    from dagster._utils.test.data_versions import get_stale_status_resolver
+
+    from seed_assets.definitions import build_definitions
+
+    params = SeedParams(run_seed="versions", users=200, shard_size=100)
+    res = orchestrate.resources(params, db_url, bulk=False, progress=Progress())
+    with dg.DagsterInstance.ephemeral() as instance:
+        orchestrate.run_tiers(params, res, instance, ["params", "catalog", "identity"])
+        assets = [a for a in build_definitions(params).assets or []]
+        dg.materialize(assets, instance=instance, resources=res, selection=["quiz_stats"])  # type: ignore[arg-type]
+
+        def status() -> dict[str, StaleStatus]:
+            now = [a for a in build_definitions(params).assets or []]
+            resolver = get_stale_status_resolver(instance, now)  # type: ignore[arg-type]
+            return {
+                "interest_subjects": resolver.get_status(dg.AssetKey("interest_subjects")),
+                "users": resolver.get_status(dg.AssetKey("users"), "s0001"),
+                "quiz_stats": resolver.get_status(dg.AssetKey("quiz_stats")),
+            }
+
+        assert set(status().values()) == {StaleStatus.FRESH}
+        monkeypatch.setattr(versions, "DERIVED", "1+a-job-changed")  # a change to jobs/
+        assert status() == {
+            "interest_subjects": StaleStatus.FRESH,
+            "users": StaleStatus.FRESH,
+            "quiz_stats": StaleStatus.STALE,
+        }
+        monkeypatch.setattr(versions, "SEEDED", "1+a-generator-changed")  # and to a generator
+        assert set(status().values()) == {StaleStatus.STALE}
