@@ -9,7 +9,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test lint format ui bench clean
+.PHONY: help install demo test lint format ui bench chaos clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -47,6 +47,9 @@ ui: install ## Start the Dagster UI on the same database and instance
 
 bench: install ## Run the benchmarks and record them in bench/RESULTS.md
 	$(BIN)/python -m bench
+
+chaos: install ## Run the chaos suite (kill -9, races, drift, guard, bad input); figures into docs
+	$(BIN)/python -m chaos run --out chaos/results.json --docs docs/operations.md
 
 clean: ## Remove the virtual environments and the local database
 	rm -rf .venv .uv .seed

@@ -1,0 +1,115 @@
+"""``python -m chaos run``: every scenario of the chaos suite; ``python -m chaos render``: the
+figures of a results file into docs/operations.md."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import click
+
+from chaos import report
+from chaos.harness import Lab
+from chaos.scenarios import Result, run_all
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """The chaos suite: `seed` killed, raced, refused and fed bad input, against references."""
+
+
+@main.command()
+@click.option("--trials", default=20, show_default=True, help="kill -9 trials per command.")
+@click.option("--concurrent", default=10, show_default=True, help="Concurrent-extend trials.")
+@click.option("--pairs", default=3, show_default=True, help="Two-`seed up` trials per mode.")
+@click.option(
+    "--others",
+    default=3,
+    show_default=True,
+    help="Trials of the embedded kill, repair beside extend and the killed backend.",
+)
+@click.option("--seed", default=13, show_default=True, help="Seed of the kill moments.")
+@click.option("--only", default="", help="Comma-separated scenario names (default: all).")
+@click.option(
+    "--out",
+    default=str(ROOT / "chaos" / "results.json"),
+    show_default=True,
+    help="The JSON results file.",
+)
+@click.option("--docs", default="", help="Also write the figures into this Markdown file.")
+@click.option("--keep", is_flag=True, help="Keep the working directory (for inspection).")
+def run(
+    trials: int,
+    concurrent: int,
+    pairs: int,
+    others: int,
+    seed: int,
+    only: str,
+    out: str,
+    docs: str,
+    keep: bool,
+) -> None:
+    """Start an embedded PostgreSQL in a temporary directory and run every scenario."""
+    os.environ.pop("DATABASE_URL", None)
+    work = Path(tempfile.mkdtemp(prefix="seed-chaos-"))
+    os.chmod(work, 0o755)  # the embedded server's user (when run as root) reaches its sockets
+    cache = work / "cache"
+    os.environ["SEED_CACHE"] = str(cache)
+    from seed_assets import database
+
+    started = time.perf_counter()
+    url = database.embedded_url(work / "pgdata")
+    lab = Lab(url, work / "lab", seed, cache)
+
+    def progress(r: Result) -> None:
+        mark = "ok " if not r.failures and not r.skipped else "SKIP" if r.skipped else "FAIL"
+        click.echo(f"{mark} {r.title}: {r.passed}/{r.trials} in {r.seconds:.0f} s", err=True)
+
+    try:
+        results = run_all(
+            lab,
+            kill_trials=trials,
+            concurrent_trials=concurrent,
+            up_pairs=pairs,
+            other_trials=others,
+            only={s.strip() for s in only.split(",") if s.strip()} or None,
+            progress=progress,
+        )
+    finally:
+        if not keep:
+            shutil.rmtree(work / "lab", ignore_errors=True)
+    data = {
+        "seed": seed,
+        "when": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),  # noqa: TID251 - the report's date
+        "machine": f"{os.cpu_count()} cores, {platform.system()} {platform.machine()}",
+        "seconds": round(time.perf_counter() - started, 1),
+        "options": {"trials": trials, "concurrent": concurrent, "pairs": pairs, "others": others},
+        "results": [r.as_dict() for r in results],
+    }
+    Path(out).write_text(json.dumps(data, indent=1, default=str) + "\n")
+    click.echo(report.table(data["results"]))
+    if docs:
+        report.render_docs(data, Path(docs))
+    failed = sum(len(r.failures) for r in results)
+    if failed:
+        raise SystemExit(1)
+
+
+@main.command()
+@click.option("--from", "source", default=str(ROOT / "chaos" / "results.json"), show_default=True)
+@click.option("--docs", default=str(ROOT / "docs" / "operations.md"), show_default=True)
+def render(source: str, docs: str) -> None:
+    """Write the figures of a results file into the docs, between the chaos markers."""
+    report.render_docs(report.load(Path(source)), Path(docs))
+
+
+if __name__ == "__main__":
+    main()
