@@ -177,8 +177,10 @@ def main(verbose: bool) -> None:
 
     The target database is DATABASE_URL, or else an embedded PostgreSQL kept in ./.seed
     (SEED_HOME); a new one starts as a copy of the empty cluster the machine's first `seed up`
-    kept in SEED_CACHE (default ~/.cache/seed-assets; `none` to always run initdb). Every option
-    can also be given as a SEED_* environment variable.
+    kept in SEED_CACHE (an absolute directory, default ~/.cache/seed-assets; `none` to always run
+    initdb). Commands run at once on one SEED_HOME share its server; the last to exit stops it.
+    SEED_MEMO=off turns off the on-disk memo of earlier days. Every option can also be given as a
+    SEED_* environment variable.
 
     Bad input exits 2, an unreachable database 3, a failed run or any other failure 4, a guard
     refusal 5 (audit gaps 6, verify out of range 7), each with one line on stderr.
