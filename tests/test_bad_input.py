@@ -170,6 +170,7 @@ CASES: list[tuple[list[str], dict[str, str], int]] = [
     (["verify"], {}, 2),  # nothing seeded here
     (["verify"], {"DATABASE_URL": f"host=localhost password={PASSWORD}"}, 2),
     (["explain", "user", "abc"], {}, 2),
+    (["explain", "user", ""], {}, 2),
     (["explain", "user", "-1"], {}, 2),
     (["explain", "user", "5", "--users", "3"], {}, 2),
     (["explain", "user", "1", "--days", "-2"], {}, 2),

@@ -70,7 +70,14 @@ def _refuse_empty(kwargs: dict[str, Any]) -> None:
         params = []
     for name, value in kwargs.items():
         if isinstance(value, str) and not value.strip():
-            shown = next((p.opts[0] for p in params if p.name == name and p.opts), name)
+            shown = next(
+                (
+                    p.opts[0] if isinstance(p, click.Option) else p.human_readable_name
+                    for p in params
+                    if p.name == name and p.opts
+                ),
+                name,
+            )
             raise ConfigError(f"{shown} must not be empty")
 
 
