@@ -192,6 +192,13 @@ CASES = [
         "drift",
     ),
     (
+        "bookkeeping column dropped",
+        ["ALTER TABLE seed_runs DROP COLUMN versions"],
+        'seed_runs.versions: missing (expected jsonb NOT NULL); fix: ALTER TABLE "seed_runs" ADD '
+        'COLUMN "versions" jsonb NOT NULL (on an empty table)',
+        "drift",
+    ),
+    (
         "dropped table",
         ["DROP TABLE messages"],
         "messages: table missing, although seed_manifest records 3 partitions of it; "

@@ -186,6 +186,9 @@ def _recorded(url: str) -> tuple[SeedParams, runs.Expectation]:
         context = click.get_current_context(silent=True)
         action = context.command_path if context else "seed"
         guard.ensure_writable(conn, url, action, adopt_empty=False)
+        from seed_assets import drift
+
+        drift.check(conn, action)  # before the recorded runs are read (seed_runs may have drifted)
         exp = runs.expectation(conn)
         params = exp.params
         if params is None:
