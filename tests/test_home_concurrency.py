@@ -3,6 +3,7 @@ Dagster's storage (real subprocesses), and the two variables SEED_CACHE used to 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -96,7 +97,7 @@ def test_two_seed_up_at_once_with_database_url_on_a_new_home(home: Path, db_url:
     env = environment(
         SEED_HOME=home, DAGSTER_HOME=home / "dagster", DATABASE_URL=db_url, SEED_MEMO="off"
     )
-    both = [start(["up", *SMALL, "--days", "1"], env) for _ in range(2)]
+    both = [start(["up", *SMALL, "--days", "1", "--skip-jobs"], env) for _ in range(2)]
     results = [finish(p) for p in both]
     assert [code for code, _ in results] == [0, 0], results
     audit = subprocess.run(
@@ -155,6 +156,45 @@ def test_a_server_whose_owner_was_killed_is_stopped_by_the_next_command(
     assert not postgres_processes(pgdata)
     assert not (pgdata / "postmaster.pid").exists()
     assert json.loads(handle.read_text()) == []
+
+
+def test_a_command_killed_while_it_creates_the_server_leaves_nothing_half_made(
+    home: Path, tmp_path: Path
+) -> None:
+    """A new cluster is built in a staging directory beside the data directory (here: its server
+    is running, preparing Dagster's storage, when the command is killed). The next command stops
+    that orphan server, removes the staging directory and builds the cluster again."""
+    env = environment(
+        SEED_HOME=home, DAGSTER_HOME=home / "dagster", SEED_CACHE=tmp_path / "templates"
+    )
+    staging, pgdata = (home / ".pgdata.new").resolve(), (home / "pgdata").resolve()
+    victim = start(["up", *SMALL], env)
+    try:
+        deadline = time.monotonic() + 60
+        while victim.poll() is None and time.monotonic() < deadline:
+            with contextlib.suppress(OSError):  # the server is up (not initdb's bootstrap)
+                if "ready" in (staging / "postmaster.pid").read_text():
+                    break
+            time.sleep(0.005)
+        assert victim.poll() is None, "killed before it finished"
+    finally:
+        victim.send_signal(signal.SIGKILL)
+        victim.communicate(timeout=30)
+    assert not pgdata.exists() or not any(pgdata.iterdir()), "nothing half-made in place"
+    assert postgres_processes(staging), "the staging server outlives it"
+
+    again = subprocess.run(
+        [SEED, "up", *SMALL, "--skip-jobs"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert again.returncode == 0, again.stderr
+    assert not staging.exists()
+    assert not postgres_processes(staging) and not postgres_processes(pgdata)
+    assert (pgdata / "PG_VERSION").exists()
+
+
+def test_an_empty_seed_home_is_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SEED_HOME", "")
+    assert database.seed_home() == Path(".seed").resolve()  # not the current directory
 
 
 def test_forget_dead_owners_against_the_package(tmp_path: Path) -> None:
