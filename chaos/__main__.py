@@ -3,6 +3,7 @@ figures of a results file into docs/operations.md."""
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import json
 import os
@@ -65,6 +66,8 @@ def run(
     os.environ["SEED_CACHE"] = str(cache)
     from seed_assets import database
 
+    if not keep:  # registered first, so it runs after the embedded server has stopped
+        atexit.register(shutil.rmtree, work, ignore_errors=True)
     started = time.perf_counter()
     url = database.embedded_url(work / "pgdata")
     lab = Lab(url, work / "lab", seed, cache)
@@ -86,6 +89,8 @@ def run(
     finally:
         if not keep:
             shutil.rmtree(work / "lab", ignore_errors=True)
+        else:
+            click.echo(f"kept: {work}", err=True)
     data = {
         "seed": seed,
         "when": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),  # noqa: TID251 - the report's date

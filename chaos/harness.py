@@ -61,9 +61,15 @@ class Outcome:
 
     @property
     def error_lines(self) -> list[str]:
-        return [line for line in self.stderr.splitlines() if line.strip()]
+        """stderr from its first ``error:`` line on (progress and announcements come before)."""
+        lines = [line for line in self.stderr.splitlines() if line.strip()]
+        for i, line in enumerate(lines):
+            if line.lstrip().startswith("error:"):
+                return lines[i:]
+        return lines
 
     def one_line(self) -> bool:
+        """One error line on stderr (after whatever progress came before), no traceback."""
         return len(self.error_lines) == 1 and "Traceback" not in self.stdout + self.stderr
 
     def brief(self) -> str:
