@@ -24,6 +24,7 @@ import os
 import signal
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from types import FrameType
@@ -70,6 +71,7 @@ class CommandLock:
     def __init__(self, conn: psycopg.Connection, command: str) -> None:
         self.conn = conn
         self.command = command
+        self.run_id = f"cli-{uuid.uuid4()}"  # the id of the run this command will record
         self.runs: list[str] = []
 
     def claim(self, run_id: str) -> None:
@@ -85,6 +87,14 @@ def current() -> CommandLock | None:
     return _current
 
 
+def new_run_id() -> str:
+    """The id for the run this process records: the one its command lock announces to those
+    waiting for it (if it holds one and has not recorded it yet), else a new one."""
+    if _current is not None and _current.run_id not in _current.runs:
+        return _current.run_id
+    return f"cli-{uuid.uuid4()}"
+
+
 def claim(conn: psycopg.Connection, run_id: str) -> None:
     """Under this process's command lock (if it holds one; ``runs.start``, once the guard has
     let the command write): mark the runs dead processes left ``running`` as ``interrupted``,
@@ -94,21 +104,22 @@ def claim(conn: psycopg.Connection, run_id: str) -> None:
         _current.claim(run_id)
 
 
-def holder(conn: psycopg.Connection) -> str:
-    """Who holds the command lock: ``<command> (run <id>)``, or a vaguer description."""
+def holder(conn: psycopg.Connection) -> tuple[int | None, str]:
+    """Who holds the command lock: its backend's pid and ``<command> (run <id>)`` (or a vaguer
+    description)."""
     row = conn.execute(
-        "SELECT a.application_name FROM pg_locks l "
+        "SELECT l.pid, a.application_name FROM pg_locks l "
         "LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
         "WHERE l.locktype = 'advisory' AND l.granted AND l.database = "
         "(SELECT oid FROM pg_database WHERE datname = current_database()) "
         "AND l.classid = %s AND l.objid = %s AND l.objsubid = 2",
         [COMMAND_CLASS, COMMAND_KEY],
     ).fetchone()
-    name = (row[0] or "") if row else ""
+    pid, name = (row[0], row[1] or "") if row else (None, "")
     if not name.startswith("seed "):
-        return "another seed command"
+        return pid, "another seed command"
     command, _, run_id = name.partition(RUN_SEPARATOR)
-    return f"{command} (run {run_id})" if run_id else command
+    return pid, f"{command} (run {run_id})" if run_id else command
 
 
 def live_runs(conn: psycopg.Connection, run_ids: Iterable[str]) -> set[str]:
@@ -163,6 +174,18 @@ class _Interrupted(KeyboardInterrupt):
     """SIGTERM, raised as Ctrl-C is."""
 
 
+_signalled = threading.Event()  # SIGTERM arrived while the lock was held
+
+
+def _interruption(exc: BaseException) -> bool:
+    """Ctrl-C or SIGTERM, also when Dagster turned it into a failed step."""
+    return (
+        isinstance(exc, KeyboardInterrupt)
+        or _signalled.is_set()
+        or "DagsterExecutionInterruptedError" in str(exc)
+    )
+
+
 @contextmanager
 def held(url: str, command: str) -> Iterator[CommandLock]:
     """Hold the database's command lock for ``command`` (waiting for the holder, if any). On the
@@ -176,26 +199,30 @@ def held(url: str, command: str) -> Iterator[CommandLock]:
     limit = timeout()
     guard.check_host(url)  # before connecting anywhere
     with database.connection(url, autocommit=True) as conn:
-        conn.execute("SELECT set_config('application_name', %s, false)", [command[:63]])
+        lock = CommandLock(conn, command)
+        name = f"{command}{RUN_SEPARATOR}{lock.run_id}"[:63]
+        conn.execute("SELECT set_config('application_name', %s, false)", [name])
         if not _try(conn):
             from seed_assets.cli.common import err
 
-            err.print(f"waiting for {holder(conn)} on this database…", highlight=False)
-            deadline = time.monotonic() + limit
+            deadline, shown = time.monotonic() + limit, None
             while not _try(conn):
+                pid, who = holder(conn)
+                if pid != shown:  # (the holder changes when several commands wait)
+                    err.print(f"waiting for {who} on this database…", highlight=False)
+                    shown = pid
                 if time.monotonic() >= deadline:
                     raise guard.Refused(
-                        f"{command}: {holder(conn)} still holds this database after "
+                        f"{command}: {who} still holds this database after "
                         f"{limit:g} s ({TIMEOUT_ENV}); try again when it has finished"
                     )
                 time.sleep(POLL_S)
-        lock = CommandLock(conn, command)
         restore = _on_sigterm()
         _current = lock
         try:
             yield lock
         except BaseException as exc:
-            status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failure"
+            status = "interrupted" if _interruption(exc) else "failure"
             _finish_claimed(lock, status, interrupted=status == "interrupted")
             raise
         finally:
@@ -225,6 +252,7 @@ def _on_sigterm() -> Callable[[], object]:
         return lambda: None
 
     def interrupt(signum: int, frame: FrameType | None) -> None:
+        _signalled.set()
         raise _Interrupted()
 
     previous = signal.signal(signal.SIGTERM, interrupt)

@@ -6,7 +6,6 @@ import dataclasses
 import datetime as dt
 import json
 import sys
-import uuid
 
 import click
 from rich.console import Console
@@ -174,7 +173,7 @@ def _repair(url: str, deep: bool, dry_run: bool) -> None:
     from seed_assets import orchestrate
 
     instance = orchestrate.dagster_instance(url)
-    run_id = f"cli-{uuid.uuid4()}"
+    run_id = command_lock.new_run_id()
     with database.connection(url, autocommit=True) as conn:
         runs.start(conn, run_id, "seed repair", params)
     err.print(

@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -282,7 +281,7 @@ def _seed_locked(
         made = background.submit(_instance, url)
         bulk = ddl.is_empty(conn)
         ddl.ensure_schema(conn, bare=bulk)
-        run_id = f"cli-{uuid.uuid4()}"
+        run_id = command_lock.new_run_id()
         runs.start(conn, run_id, command, params, (first_day, last_day) if n_days else None)
     what = f"{params.users:,} users" if "identity" in groups else "activity"
     span = f", days {first_day}..{last_day}" if "activity" in groups else ""
