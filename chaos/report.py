@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -55,17 +56,20 @@ def render_docs(data: dict[str, Any], docs: Path) -> None:
     results = data["results"]
     kills = {r["name"]: r for r in results if r["name"].startswith("kill_")}
     left = sum(r["counts"].get("kill_left_half_written", 0) for r in kills.values())
-    body = [
-        BEGIN,
+    intro = (
         f"Last full run: `make chaos` (`--seed {data['seed']}`), {data['when']}, "
         f"{data['seconds'] / 60:.0f} minutes on {data['machine']}; "
         f"{sum(r['trials'] for r in results)} trials, "
-        f"{sum(r['passed'] for r in results)} passed. "
-        f"{left} of the kills landed while partitions were being written (a half-written "
-        "state that `seed audit` must report and the rerun must complete).",
-        "",
-        table(results),
-    ]
+        f"{sum(r['passed'] for r in results)} passed."
+    )
+    if kills:
+        intro += (
+            f" {left} of the {sum(r['trials'] for r in kills.values())} kills landed while "
+            "partitions were being written (a half-written state that `seed audit` must "
+            "report and the rerun must complete)."
+        )
+    *rows, sums = table(results).split("\n")
+    body = [BEGIN, textwrap.fill(intro, 100), "", *rows, textwrap.fill(sums, 100)]
     failing = [r for r in results if r["failures"]]
     if failing:
         body += ["", "Failing in that run (details in `chaos/results.json`):", ""]
