@@ -33,7 +33,7 @@ def main() -> None:
 @click.option("--pairs", default=3, show_default=True, help="Two-`seed up` trials per mode.")
 @click.option(
     "--others",
-    default=3,
+    default=5,
     show_default=True,
     help="Trials of the embedded kill, repair beside extend and the killed backend.",
 )
