@@ -364,6 +364,20 @@ def repair_beside_extend(lab: Lab, refs: References, trials: int) -> Result:
     """`seed repair` and `seed extend --days 2` at once on a damaged 5-day seed: neither reports
     a gap that is not real; a command refused with exit 5 is run again; 7 days as the reference."""
     result = Result("repair_beside_extend", "`seed repair` beside `seed extend`")
+    # One after the other first (extend, then repair): the order the race can take, without it.
+    trial = Trial(result, lab, "extend, then repair")
+    db = lab.create_db(refs.damaged)
+    home = lab.home()
+    env = lab.env(db, home)
+    for args in (EXTEND2, REPAIR):
+        out = trial.seen(lab.run(args, env))
+        trial.check(out.code == 0, out.brief())
+    trial.diff(refs.snaps["ext2"], lab.snapshot(db))
+    audit = trial.seen(lab.run(["audit"], env))
+    trial.check(audit.code == 0, f"audit: {audit.brief()}")
+    trial.done()
+    lab.drop_db(db)
+    lab.cleanup_home(home)
     for i in range(trials):
         trial = Trial(result, lab, f"repair+extend #{i + 1}")
         db = lab.create_db(refs.damaged)
