@@ -537,7 +537,8 @@ def guard(lab: Lab, refs: References, commands_per_name: int | None = None) -> R
     try:
         home = lab.home()
         url = f"postgresql://chaos_user:{lab.password or 'x'}@{listener.host}:{listener.port}/chaos"
-        for args in _write_commands("chaos", refs):
+        # every command, the read-only ones too (documented: checked before every connection)
+        for args in [*_write_commands("chaos", refs), ["audit"], ["verify"]]:
             trial = Trial(result, lab, f"host 127.0.0.2: seed {args[0]}")
             before = listener.count
             env = lab.env(None, home, {"DATABASE_URL": url})
