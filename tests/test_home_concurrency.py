@@ -213,12 +213,17 @@ def test_forget_dead_owners_against_the_package(tmp_path: Path) -> None:
             pass  # the lock the package reads and writes the handle file under
         gone = subprocess.Popen([sys.executable, "-c", "pass"])
         gone.wait()
-        reused = os.getppid()  # alive, but started before the file was written: kept
-        handle.write_text(json.dumps([gone.pid, reused, os.getpid()]))
-        assert database.forget_dead_owners(postgres_server, pgdata) == [reused, os.getpid()]
+        other = os.getppid()  # alive: kept
+        handle.write_text(json.dumps([gone.pid, other, os.getpid()]))
+        assert database.forget_dead_owners(postgres_server, pgdata) == [other, os.getpid()]
+        assert json.loads(handle.read_text()) == [other, os.getpid()]
         handle.write_text(json.dumps([gone.pid, os.getpid()]))
         assert database.forget_dead_owners(postgres_server, pgdata) == [os.getpid()]
         assert json.loads(handle.read_text()) == [os.getpid()]
+        handle.write_text("[12")  # cut short by a kill while it was written
+        assert database.forget_dead_owners(postgres_server, pgdata) == []
+        assert json.loads(handle.read_text()) == []
+        handle.write_text(json.dumps([os.getpid()]))
     finally:
         server._cleanup()
     assert not (pgdata / "postmaster.pid").exists(), "the last owner out stops the server"
