@@ -74,7 +74,9 @@ def load(src: str) -> None:
     Each partition is written as `seed up` writes it (one transaction, recorded in
     seed_manifest) and its digest must equal the export's. On an empty database the tables are
     loaded bare and indexes, foreign keys and statistics are built once at the end. Afterwards
-    `seed extend` and `seed jobs` continue from the export's parameters.
+    `seed extend` and `seed jobs` continue from the export's parameters. Run again after an
+    interruption, it completes the load. Waits while another write command runs on this
+    database (SEED_LOCK_TIMEOUT, default 600 s).
     """
     started = time.perf_counter()
     src_dir = Path(src)

@@ -60,7 +60,8 @@ def reset(scope: str, confirm: str | None) -> None:
     """Remove seeded rows, in one transaction (the seeds/000 reset scopes).
 
     Refuses unless --confirm repeats the database's name and the database carries the
-    seed-assets marker (see `seed init`).
+    seed-assets marker (see `seed init`). Waits while another write command runs on this
+    database (SEED_LOCK_TIMEOUT, default 600 s).
     """
     from seed_assets.reset import reset as do_reset
 
@@ -145,6 +146,7 @@ def repair(deep: bool, dry_run: bool) -> None:
 
     Runs the same Dagster assets as `seed up`, for those partitions only. A second repair finds
     nothing and writes nothing. Exit 0 when the database is whole afterwards, 6 otherwise.
+    Waits while another write command runs on this database (SEED_LOCK_TIMEOUT, default 600 s).
     """
     url = database.resolve_url()
     guard.check_host(url)

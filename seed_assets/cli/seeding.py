@@ -59,7 +59,9 @@ def up(
 
     Runs the same Dagster assets as the UI, in this process. On an empty database the tables are
     loaded bare and indexes and foreign keys are built once at the end. The development password
-    every user gets is SEED_DEV_PASSWORD (default password123).
+    every user gets is SEED_DEV_PASSWORD (default password123). Run again after an interruption,
+    it rewrites every partition. Waits while another write command runs on this database
+    (SEED_LOCK_TIMEOUT, default 600 s).
     """
     params = seed_params(**options)
     n_days = 0 if skip_activity else parse_days(days, allow_zero=True)
@@ -139,6 +141,7 @@ def jobs(only: str | None, as_json: bool) -> None:
     """Recompute the derived tables (the app's jobs) from what is seeded.
 
     Uses the parameters of the last successful `seed up` recorded in the database.
+    Waits while another write command runs on this database (SEED_LOCK_TIMEOUT, default 600 s).
     """
     from seed_assets.schema import DERIVED
 
