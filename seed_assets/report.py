@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Protocol
 
@@ -23,8 +23,7 @@ class Timing(Protocol):
 class RichProgress(ProgressSink):
     """One bar per table, advanced per partition written (called from the writer thread)."""
 
-    def __init__(self, console: Console, on_finish: Callable[[str], None] | None = None) -> None:
-        self._on_finish = on_finish
+    def __init__(self, console: Console) -> None:
         self._bars = Progress(
             TextColumn("{task.description:<16}"),
             BarColumn(),
@@ -63,8 +62,6 @@ class RichProgress(ProgressSink):
     def finish(self, task: str) -> None:
         with self._lock:
             self._bars.refresh()
-        if self._on_finish:
-            self._on_finish(task)
 
 
 def timings_table(

@@ -26,6 +26,7 @@ from seed_assets.cli.common import (
     seed_params,
 )
 from seed_assets.config import ConfigError, SeedParams
+from seed_assets.progress import Listeners, OnFinish
 from seed_assets.report import RichProgress, timings_json, timings_table
 from seed_assets.schema import metadata as schema_metadata
 
@@ -303,12 +304,12 @@ def _seed_locked(
     phases = [[g for g in groups if g != "derived"], [g for g in groups if g == "derived"]]
     timings: list[orchestrate.TableTiming] = []
     extra: list[tuple[str, float]] = []
-    # Each table's keys and indexes are built as soon as its last partition is written.
     finisher = ddl.BulkFinisher(url) if bulk else None
-    on_finish = finisher.table_written if finisher else None
     try:
-        with RichProgress(err, on_finish=on_finish) as progress:
-            resources = orchestrate.resources(params, url, bulk=bulk, progress=progress)
+        with RichProgress(err) as bars:
+            # The bars, and the finisher: a table's keys are built once it is written.
+            listener = Listeners(bars, OnFinish(finisher.table_written)) if finisher else bars
+            resources = orchestrate.resources(params, url, bulk=bulk, progress=listener)
             for phase in (p for p in phases if p):
                 last = phase is phases[-1] or not phases[-1]
                 if finisher:
