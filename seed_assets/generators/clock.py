@@ -5,6 +5,7 @@ No clock is ever read; every time is a function of a date in the configuration a
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 import numpy as np
@@ -14,6 +15,13 @@ from seed_assets.rng import Stream
 
 US_PER_DAY = 86_400_000_000
 US_PER_HOUR = 3_600_000_000
+US_PER_MINUTE = 60_000_000
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()  # 719_163
+
+
+def epoch_day(date: dt.date) -> int:
+    """Days from 1970-01-01 to ``date``."""
+    return date.toordinal() - _EPOCH_ORDINAL
 
 
 def day_micros(days_since_epoch: ArrayLike) -> NDArray[np.int64]:

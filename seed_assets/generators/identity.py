@@ -13,13 +13,12 @@ import polars as pl
 from seed_assets import calibration, pools
 from seed_assets.config import SeedParams
 from seed_assets.generators import catalog
-from seed_assets.generators.clock import US_PER_DAY
+from seed_assets.generators.clock import US_PER_DAY, US_PER_MINUTE, epoch_day
 from seed_assets.generators.people import GENDERS, INTENTS, SEEKING, People, archetypes, people
 from seed_assets.rng import Rng
 
 EMAIL_PREFIX = "seed_"
 EMAIL_DOMAIN = "example.com"  # reserved (RFC 2606): mail to it goes nowhere
-_MINUTE_US = 60_000_000
 _BCRYPT_B64 = str.maketrans(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
     "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
@@ -57,7 +56,7 @@ def named_ids(params: SeedParams) -> np.ndarray:
     k = len(params.named_accounts)
     if not k:
         return np.zeros(0, dtype=np.int64)
-    start_us = (params.start_date.toordinal() - 719_163) * US_PER_DAY
+    start_us = epoch_day(params.start_date) * US_PER_DAY
     span = 4 * k + 64
     while True:  # a prefix of the population almost always suffices; grow it if not
         p = people(params, 1, min(span, params.users) + 1)
@@ -206,7 +205,7 @@ def user_interests(params: SeedParams, lo: int, hi: int) -> pl.DataFrame:
     p = people(params, lo, hi)
     rows, subject = interest_choice(params, p)
     s = Rng(params.run_seed).stream("interest-times")
-    delay = np.floor(s.uniform(p.ids[rows], subject) * ident["onboarding_minutes"] * _MINUTE_US)
+    delay = np.floor(s.uniform(p.ids[rows], subject) * ident["onboarding_minutes"] * US_PER_MINUTE)
     return pl.DataFrame(
         {
             "user_id": p.ids[rows],
@@ -222,7 +221,7 @@ def interest_dirty(params: SeedParams, lo: int, hi: int) -> pl.DataFrame:
     return pl.DataFrame(
         {
             "user_id": p.ids,
-            "marked_at": _ts(p.signup_us + ident["onboarding_minutes"] * _MINUTE_US),
+            "marked_at": _ts(p.signup_us + ident["onboarding_minutes"] * US_PER_MINUTE),
             "reason": "signup",
         }
     )
@@ -243,7 +242,7 @@ def profile_media(params: SeedParams, lo: int, hi: int) -> pl.DataFrame:
         .select(pl.format(f"https://picsum.photos/seed/{token}-{{}}-{{}}/600/800", "u", "k"))
         .to_series()
     )
-    delay = np.floor((position + s.uniform(uid, position, 1)) * 3 * _MINUTE_US)  # in order
+    delay = np.floor((position + s.uniform(uid, position, 1)) * 3 * US_PER_MINUTE)  # in order
     return pl.DataFrame(
         {
             "id": uid * 8 + position,
@@ -277,7 +276,10 @@ def quiz_results(params: SeedParams, lo: int, hi: int) -> pl.DataFrame:
     qid = catalog.quiz_questions_frame()["id"].to_numpy().astype(np.int64)
     row, q = np.nonzero(np.broadcast_to(took[:, None], answers.shape))
     uid = p.ids[row]
-    delay = np.floor(s.uniform(uid, 3) * ident["onboarding_minutes"] * _MINUTE_US) + q * _MINUTE_US
+    delay = (
+        np.floor(s.uniform(uid, 3) * ident["onboarding_minutes"] * US_PER_MINUTE)
+        + q * US_PER_MINUTE
+    )
     return pl.DataFrame(
         {
             "user_id": uid,

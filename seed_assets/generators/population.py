@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 from seed_assets import pools
 from seed_assets.config import SeedParams
 from seed_assets.generators import identity
-from seed_assets.generators.clock import US_PER_DAY
+from seed_assets.generators.clock import US_PER_DAY, epoch_day
 from seed_assets.generators.people import People, people
 from seed_assets.scoring import Features
 
@@ -45,7 +45,7 @@ def population(params: SeedParams) -> Population:
     n_opts = identity.catalog.quiz_questions_frame()["options"].list.len().to_numpy()
     scaled = np.where(took[:, None], np.rint(answers * 100 / (n_opts - 1)), -1).astype(np.int16)
     profiles = identity.profiles(params, 1, params.users + 1)
-    start_us = (params.start_date.toordinal() - 719_163) * US_PER_DAY  # 719163: 1970-01-01
+    start_us = epoch_day(params.start_date) * US_PER_DAY
     names = identity.catalog.interest_subjects_frame()
     by_id = pl.Series([""] * (int(names["id"].max()) + 1))  # type: ignore[arg-type]
     by_id = by_id.scatter(names["id"].cast(pl.Int64), names["name"].str.to_lowercase())

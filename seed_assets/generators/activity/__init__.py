@@ -23,7 +23,7 @@ from seed_assets.generators.activity.chat import (
     matches_on,
 )
 from seed_assets.generators.activity.swipes import day_swipes
-from seed_assets.generators.clock import US_PER_DAY
+from seed_assets.generators.clock import US_PER_DAY, epoch_day
 from seed_assets.generators.population import population
 from seed_assets.rng import Rng
 
@@ -38,7 +38,7 @@ def _dates(params: SeedParams, day: int, n: int) -> pl.Series:
 
 
 def _start_us(params: SeedParams) -> int:
-    return (params.start_date.toordinal() - 719_163) * US_PER_DAY
+    return epoch_day(params.start_date) * US_PER_DAY
 
 
 def _ts(micros: np.ndarray) -> pl.Series:

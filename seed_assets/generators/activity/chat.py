@@ -20,13 +20,12 @@ from seed_assets import calibration
 from seed_assets.config import SeedParams
 from seed_assets.generators.activity import memo, named
 from seed_assets.generators.activity.swipes import day_swipes
-from seed_assets.generators.clock import US_PER_DAY
+from seed_assets.generators.clock import US_PER_DAY, US_PER_MINUTE, epoch_day
 from seed_assets.generators.population import population
 from seed_assets.rng import Rng
 from seed_assets.scoring import compatibility
 
 I64 = NDArray[np.int64]
-_MINUTE_US = 60_000_000
 KINDS = ("text", "image", "gif", "voice")
 
 
@@ -58,7 +57,7 @@ def day_date(params: SeedParams, day: int) -> dt.date:
 
 def entity_id(day: int, params: SeedParams, rank: I64) -> I64:
     """Deterministic ids: the calendar day in the high 32 bits, a rank within the day below."""
-    ordinal = params.start_date.toordinal() - 719_163 + day  # days since 1970-01-01
+    ordinal = epoch_day(params.start_date) + day
     return (np.int64(ordinal) << np.int64(32)) + rank.astype(np.int64)
 
 
@@ -115,14 +114,14 @@ def chats(params: SeedParams, m: DayMatches, match_day: int) -> Chats:
     conv = np.repeat(np.arange(len(key)), count)
     seq = np.arange(len(conv)) - np.repeat(np.cumsum(count) - count, count)
     ckey, cseq = key[conv], seq
-    delay_first = np.exp(np.log(180.0) + 1.2 * s.normal(ckey, 6)) * _MINUTE_US  # ~3 h after
+    delay_first = np.exp(np.log(180.0) + 1.2 * s.normal(ckey, 6)) * US_PER_MINUTE  # ~3 h after
     gap = np.exp(
         np.log(act["message_gap_minutes_median"])
         + act["message_gap_sigma"] * s.normal(ckey, cseq, 7)
     )
-    gap = np.where(cseq == 0, delay_first, gap * _MINUTE_US).astype(np.int64)
+    gap = np.where(cseq == 0, delay_first, gap * US_PER_MINUTE).astype(np.int64)
     if forced is not None:
-        gap = np.where(forced[conv], np.minimum(gap, 20 * _MINUTE_US), gap)
+        gap = np.where(forced[conv], np.minimum(gap, 20 * US_PER_MINUTE), gap)
     start = np.repeat(np.cumsum(count) - count, count)  # index of each chat's first message
     elapsed = np.cumsum(gap)
     at = m.at_us[conv] + elapsed - np.concatenate([[0], elapsed])[start]

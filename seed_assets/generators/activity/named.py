@@ -21,7 +21,7 @@ from seed_assets import calibration
 from seed_assets.config import SeedParams
 from seed_assets.generators import identity
 from seed_assets.generators.activity.decks import decks
-from seed_assets.generators.clock import US_PER_DAY
+from seed_assets.generators.clock import US_PER_DAY, US_PER_MINUTE
 from seed_assets.generators.population import population
 from seed_assets.rng import Rng
 
@@ -93,7 +93,7 @@ def swipes(params: SeedParams) -> tuple[I64, I64, NDArray[np.bool_], NDArray[np.
     ids = population(params).people.ids
     s = Rng(params.run_seed).stream("named")
     at = 12 * _HOUR_US + s.integers(0, 4 * _HOUR_US, ids[n.liker], ids[n.likee], 1)
-    back = at + s.integers(60_000_000, 45 * 60_000_000, ids[n.liker], ids[n.likee], 2)
+    back = at + s.integers(US_PER_MINUTE, 45 * US_PER_MINUTE, ids[n.liker], ids[n.likee], 2)
     m = n.matched
     swiper = np.concatenate([n.liker, n.likee[m]])
     target = np.concatenate([n.likee, n.liker[m]])
@@ -114,11 +114,11 @@ def feed_posts(
     ids = population(params).people.ids
     s = Rng(params.run_seed).stream("named-feed")
     viewers, posts, seen = [], [], []
-    late = day_start_us + US_PER_DAY - 2 * 60_000_000
+    late = day_start_us + US_PER_DAY - 2 * US_PER_MINUTE
     for a in n.accounts:
         ok = np.nonzero((authors != a) & (created_us < late))[0]
         order = ok[np.argsort(s.uniform(ids[a], post_ids[ok], 1), kind="stable")][:want]
         viewers.append(np.full(len(order), a, dtype=np.int64))
         posts.append(post_ids[order])
-        seen.append(created_us[order] + 60_000_000)
+        seen.append(created_us[order] + US_PER_MINUTE)
     return np.concatenate(viewers), np.concatenate(posts), np.concatenate(seen)

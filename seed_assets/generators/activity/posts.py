@@ -17,7 +17,7 @@ from seed_assets.generators.activity import named
 from seed_assets.generators.activity.budget import budget
 from seed_assets.generators.activity.chat import day_date, entity_id
 from seed_assets.generators.activity.decks import markets
-from seed_assets.generators.clock import US_PER_DAY, time_of_day_micros
+from seed_assets.generators.clock import US_PER_DAY, US_PER_MINUTE, epoch_day, time_of_day_micros
 from seed_assets.generators.population import population, since_signup_us
 from seed_assets.rng import Rng, Stream
 
@@ -81,7 +81,7 @@ def posts(params: SeedParams, day: int) -> pl.DataFrame:
         .str.replace("{city}", pl.col("c"), literal=True)
     )
     order = np.lexsort((nth, author))
-    day_us = (params.start_date.toordinal() - 719_163 + day) * US_PER_DAY
+    day_us = (epoch_day(params.start_date) + day) * US_PER_DAY
     return pl.DataFrame(
         {
             "id": entity_id(day, params, np.arange(len(author))),
@@ -123,9 +123,9 @@ def feed_seen(params: SeedParams, day: int, day_posts: pl.DataFrame) -> pl.DataF
     post = order[first[market[viewer]] + slot]
     created_all = day_posts["created_at"].cast(pl.Int64).to_numpy()
     created = created_all[post]
-    day_us = (params.start_date.toordinal() - 719_163 + day) * US_PER_DAY
+    day_us = (epoch_day(params.start_date) + day) * US_PER_DAY
     look = day_us + time_of_day_micros(ident["hour_weights"], s, p.ids[viewer], day, nth)
-    seen_at = np.maximum(look, created + 60_000_000)
+    seen_at = np.maximum(look, created + US_PER_MINUTE)
     keep = (author[post] != viewer) & (seen_at < day_us + US_PER_DAY)
     frame = pl.DataFrame(
         {

@@ -21,7 +21,7 @@ from seed_assets.config import SeedParams
 from seed_assets.generators.activity import memo, named
 from seed_assets.generators.activity.budget import NEVER, budget
 from seed_assets.generators.activity.decks import decks
-from seed_assets.generators.clock import US_PER_DAY, time_of_day_micros
+from seed_assets.generators.clock import US_PER_DAY, US_PER_MINUTE, time_of_day_micros
 from seed_assets.generators.population import population, since_signup_us
 from seed_assets.rng import Rng
 from seed_assets.scoring import compatibility
@@ -136,7 +136,7 @@ def deck_swipes(params: SeedParams, day: int) -> DaySwipes:
     like = decide(params, u, v, review=False)
     at = swipe_time(params, u, v, day)
     same = np.nonzero(~first & (other == day))[0]
-    earlier = swipe_time(params, v[same], u[same], day) + 60_000_000
+    earlier = swipe_time(params, v[same], u[same], day) + US_PER_MINUTE
     at[same] = np.maximum(at[same], earlier)
     at = np.minimum(at, US_PER_DAY - 1)
     return DaySwipes(u, v, like, first, other_liked & like, at)
