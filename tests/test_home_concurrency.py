@@ -18,7 +18,6 @@ import pytest
 
 from seed_assets import database, homelock, pgtemplate
 from seed_assets.config import ConfigError
-from seed_assets.generators.activity import memo
 
 SEED = str(Path(sys.executable).with_name("seed"))
 SMALL = ["--users", "200", "--shard-size", "100"]
@@ -88,7 +87,8 @@ def test_two_seed_up_at_once_on_a_new_home_with_the_embedded_server(
     assert not (pgdata / "postmaster.pid").exists()
     assert json.loads((pgdata / database.HANDLE_FILE).read_text()) == []
     assert not list(home.glob(".pgdata.new*"))  # no staging directory left
-    assert list((home / "cache").iterdir())  # the memo of earlier days is on by default
+    # The memo of earlier days is on by default (SEED_MEMO=off: the test with DATABASE_URL).
+    assert list((home / "cache").iterdir())
 
 
 def test_two_seed_up_at_once_with_database_url_on_a_new_home(home: Path, db_url: str) -> None:
@@ -254,22 +254,6 @@ def test_cache_dir_values(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
         monkeypatch.setenv("SEED_CACHE", value)
         with pytest.raises(ConfigError, match="SEED_CACHE"):
             pgtemplate.cache_dir()
-
-
-def test_the_memo_has_its_own_switch(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    try:
-        monkeypatch.delenv("SEED_MEMO", raising=False)
-        memo.enable(tmp_path)
-        assert memo._state["directory"] == tmp_path
-        monkeypatch.setenv("SEED_MEMO", "off")
-        memo.enable(tmp_path)
-        assert memo._state["directory"] is None
-        monkeypatch.setenv("SEED_MEMO", "on")
-        monkeypatch.setenv("SEED_CACHE", "none")  # the template cache's switch only
-        memo.enable(tmp_path)
-        assert memo._state["directory"] == tmp_path
-    finally:
-        memo.enable(None)
 
 
 def test_the_home_lock_is_released_when_its_holder_is_killed(tmp_path: Path) -> None:
