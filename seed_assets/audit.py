@@ -125,7 +125,7 @@ def manifest_rows(conn: psycopg.Connection) -> dict[str, dict[str, tuple]]:
     return out
 
 
-def partition_of(table: str, key: str, params: SeedParams) -> load.Partition:
+def partition_of(table: str, key: str, params: SeedParams) -> partitions.Partition:
     grain = schema_table(table).info["grain"]
     if grain == "all":
         return partitions.whole_table()

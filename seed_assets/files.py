@@ -27,7 +27,7 @@ from seed_assets.config import ConfigError, SeedParams
 from seed_assets.file_formats import read_files, write_files
 from seed_assets.generators.activity import TABLES as ACTIVITY_TABLES
 from seed_assets.generators.activity import simulate_day
-from seed_assets.load import Partition, WriteResult, canonical, frame_digest, pipelined_writer
+from seed_assets.load import WriteResult, canonical, frame_digest, pipelined_writer
 from seed_assets.manifest_file import (
     STAGING,
     Entry,
@@ -36,6 +36,7 @@ from seed_assets.manifest_file import (
     read_manifest,
     references_missing,
 )
+from seed_assets.partitions import Partition
 from seed_assets.progress import Progress
 
 DEFAULT_SHARD_ROWS = 500_000

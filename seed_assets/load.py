@@ -24,21 +24,9 @@ import sqlalchemy as sa
 
 from seed_assets import binary_copy, database
 from seed_assets.frames import columns, conform
+from seed_assets.partitions import Partition
 from seed_assets.schema import seed_manifest
 from seed_assets.schema import table as schema_table
-
-
-@dataclasses.dataclass(frozen=True)
-class Partition:
-    """One unit of writing: a manifest key and the rows of a table it covers.
-
-    ``lo``/``hi`` bound the table's partition column (``info["key"]``) as ``lo <= key < hi``;
-    both ``None`` means the whole table.
-    """
-
-    key: str
-    lo: int | dt.date | None = None
-    hi: int | dt.date | None = None
 
 
 @dataclasses.dataclass(frozen=True)

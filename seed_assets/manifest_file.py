@@ -19,7 +19,8 @@ from typing import Any
 from seed_assets import GENERATOR_VERSION, partitions
 from seed_assets.config import ENV, ConfigError, SeedParams
 from seed_assets.file_formats import FORMATS
-from seed_assets.load import Partition, Provenance
+from seed_assets.load import Provenance
+from seed_assets.partitions import Partition
 from seed_assets.schema import ACTIVITY, CATALOG, DERIVED, IDENTITY
 from seed_assets.schema import table as schema_table
 

@@ -6,12 +6,25 @@ User ids are sequential from 1; shard ``i`` holds ids ``[i*shard_size + 1, (i+1)
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from seed_assets.config import SeedParams
-from seed_assets.load import Partition
 
 ALL = "all"
+
+
+@dataclasses.dataclass(frozen=True)
+class Partition:
+    """One unit of writing: a manifest key and the rows of a table it covers.
+
+    ``lo``/``hi`` bound the table's partition column (``info["key"]``) as ``lo <= key < hi``;
+    both ``None`` means the whole table.
+    """
+
+    key: str
+    lo: int | dt.date | None = None
+    hi: int | dt.date | None = None
 
 
 def shard_key(index: int) -> str:

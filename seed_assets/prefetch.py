@@ -23,7 +23,8 @@ import polars as pl
 
 from seed_assets import generators, partitions
 from seed_assets.config import SeedParams
-from seed_assets.load import Encoded, Partition, encode_partition
+from seed_assets.load import Encoded, encode_partition
+from seed_assets.partitions import Partition
 from seed_assets.schema import table as schema_table
 
 DEFAULT_BUDGET_BYTES = 256 * 2**20

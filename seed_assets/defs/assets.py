@@ -25,7 +25,8 @@ from seed_assets.defs.resources import PostgresResource, SeedConfig
 from seed_assets.defs.schedules import DAYS_TAG
 from seed_assets.defs.writing import write_table, write_tables
 from seed_assets.frames import column_metadata
-from seed_assets.load import Encoded, Partition
+from seed_assets.load import Encoded
+from seed_assets.partitions import Partition
 from seed_assets.progress import Progress
 from seed_assets.reset import reset as reset_tables
 from seed_assets.schema import seed_runs

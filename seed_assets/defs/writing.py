@@ -17,14 +17,8 @@ import psycopg
 from seed_assets import database, ddl, guard, runs, versions
 from seed_assets.config import SeedParams
 from seed_assets.defs.resources import PostgresResource
-from seed_assets.load import (
-    Encoded,
-    Partition,
-    Provenance,
-    Writer,
-    WriteResult,
-    pipelined_writer,
-)
+from seed_assets.load import Encoded, Provenance, Writer, WriteResult, pipelined_writer
+from seed_assets.partitions import Partition
 from seed_assets.progress import Progress
 
 # One unit of work: a partition and a function producing {table: frame} for it (or the frame
