@@ -22,13 +22,18 @@ from seed_assets.defs.resources import PostgresResource, SeedConfig
 from seed_assets.defs.writing import Work, write_partitions
 from seed_assets.progress import Progress
 from seed_assets.read import query_frame
+from seed_assets.schema import depends_on, reads_every_partition
+from seed_assets.schema import table as schema_table
 
 ALL = dg.AllPartitionMapping()
 N_OPTIONS = "SELECT id AS question_id, cardinality(options) AS n FROM quiz_questions"
 
 
-def _all(*names: str) -> list[dg.AssetDep]:
-    return [dg.AssetDep(n, partition_mapping=ALL) for n in names]
+def _deps(name: str) -> list[str | dg.AssetDep]:
+    """The table's upstream tables (``Table.info``): those read whole over every partition."""
+    t = schema_table(name)
+    every = reads_every_partition(t)
+    return [dg.AssetDep(n, partition_mapping=ALL) if n in every else n for n in depends_on(t)]
 
 
 def _in(column: str) -> str:
@@ -114,7 +119,7 @@ def _activity(url: str, run_id: str) -> tuple[pl.DataFrame, pl.DataFrame, int]:
 
 
 def _asset(
-    name: str, deps: list[Any], partitions_def: dg.PartitionsDefinition | None = None
+    name: str, partitions_def: dg.PartitionsDefinition | None = None
 ) -> Callable[[Callable[..., Any]], dg.AssetsDefinition]:
     """The decorator of a derived table's asset (its grain given by ``partitions_def``)."""
     extra: dict[str, Any] = {"partitions_def": partitions_def} if partitions_def else {}
@@ -123,7 +128,7 @@ def _asset(
     return dg.asset(  # type: ignore[return-value]
         name=name,
         group_name="derived",
-        deps=["seed_params", *deps],  # the run seed and start date shape the jobs too
+        deps=["seed_params", *_deps(name)],  # the run seed and start date shape the jobs too
         **extra,
         **table_asset_args(name),  # type: ignore[arg-type]
     )
@@ -134,8 +139,8 @@ WholeJob = Callable[[str], pl.DataFrame]
 ShardJob = Callable[[SeedParams, str, str, int, int], pl.DataFrame]  # params, url, run id, range
 
 
-def _whole_asset(name: str, deps: list[Any], job: WholeJob) -> dg.AssetsDefinition:
-    @_asset(name, deps)
+def _whole_asset(name: str, job: WholeJob) -> dg.AssetsDefinition:
+    @_asset(name)
     def _derived(
         seed_config: SeedConfig, database: PostgresResource, progress: dg.ResourceParam[Progress]
     ) -> dg.MaterializeResult:
@@ -146,10 +151,8 @@ def _whole_asset(name: str, deps: list[Any], job: WholeJob) -> dg.AssetsDefiniti
     return _derived
 
 
-def _shard_asset(
-    name: str, deps: list[Any], shards: dg.PartitionsDefinition, job: ShardJob
-) -> dg.AssetsDefinition:
-    @_asset(name, deps, shards)
+def _shard_asset(name: str, shards: dg.PartitionsDefinition, job: ShardJob) -> dg.AssetsDefinition:
+    @_asset(name, shards)
     def _derived(
         context: dg.AssetExecutionContext,
         seed_config: SeedConfig,
@@ -226,7 +229,7 @@ def _trending_day(url: str, subjects: pl.DataFrame, day: dt.date) -> dict[str, p
 
 
 def _trending_asset(days: dg.PartitionsDefinition) -> dg.AssetsDefinition:
-    @_asset("trending", ["posts", "feed_seen", "interest_subjects"], days)
+    @_asset("trending", days)
     def _derived(
         context: dg.AssetExecutionContext,
         seed_config: SeedConfig,
@@ -246,21 +249,12 @@ def _trending_asset(days: dg.PartitionsDefinition) -> dg.AssetsDefinition:
 
 def build_derived(params_at_load: SeedParams) -> list[dg.AssetsDefinition]:
     shards = shard_partitions(params_at_load)
-    profile_inputs = ["profiles", "profile_media", "user_interests"]
     return [
-        _whole_asset("quiz_stats", [*_all("quiz_results"), "quiz_questions"], _quiz_stats),
-        _whole_asset(
-            "interest_relationships",
-            [*_all("user_interests"), "interest_subjects"],
-            _interest_relationships,
-        ),
-        _shard_asset("searchable_users", profile_inputs, shards, _snapshot),
-        _shard_asset("user_traits", ["users", *_all("likes", "messages")], shards, _traits),
-        _shard_asset(
-            "match_scores", _all("profiles", "user_interests", "quiz_results"), shards, _scores
-        ),
-        _shard_asset(
-            "compatibility", ["match_scores", *_all("quiz_results")], shards, _compatibility
-        ),
+        _whole_asset("quiz_stats", _quiz_stats),
+        _whole_asset("interest_relationships", _interest_relationships),
+        _shard_asset("searchable_users", shards, _snapshot),
+        _shard_asset("user_traits", shards, _traits),
+        _shard_asset("match_scores", shards, _scores),
+        _shard_asset("compatibility", shards, _compatibility),
         _trending_asset(daily_partitions(params_at_load)),
     ]

@@ -7,7 +7,7 @@ import dataclasses
 
 import psycopg
 
-from seed_assets.schema import metadata
+from seed_assets.schema import logical_references, metadata
 
 
 @dataclasses.dataclass(frozen=True)
@@ -19,26 +19,20 @@ class Reference:
     enforced_by: str | None  # the constraint's name, when PostgreSQL enforces it
 
 
-# Logical references: a conversation's match may be on an earlier day; derived tables are
-# rewritten in bulk without foreign keys (per-row checks dominated their rewrite).
-UNENFORCED = [
-    ("conversations", "match_id", "matches", "id"),
-    ("messages", "conversation_id", "conversations", "id"),
-    ("feed_seen", "post_id", "posts", "id"),
-    ("match_scores", "user_id", "users", "id"),
-    ("match_scores", "candidate_id", "users", "id"),
-    ("compatibility", "user_a_id", "users", "id"),
-    ("compatibility", "user_b_id", "users", "id"),
-]
-
-
 def references() -> list[Reference]:
+    """The declared foreign keys, then the logical references of ``Table.info`` (a conversation's
+    match may be on an earlier day; derived tables are rewritten in bulk without foreign keys)."""
     declared = [
         Reference(t.name, fk.parent.name, fk.column.table.name, fk.column.name, fk.constraint.name)  # type: ignore[arg-type]
         for t in metadata.sorted_tables
         for fk in sorted(t.foreign_keys, key=lambda f: f.parent.name)
     ]
-    return declared + [Reference(*ref, None) for ref in UNENFORCED]
+    logical = [
+        Reference(t.name, *ref, None)
+        for t in metadata.tables.values()
+        for ref in logical_references(t)
+    ]
+    return declared + logical
 
 
 def validated_constraints(conn: psycopg.Connection) -> set[str]:

@@ -18,9 +18,9 @@ import psycopg
 from seed_assets import ddl, guard, runs
 from seed_assets.config import ConfigError
 from seed_assets.load import lock_key
-from seed_assets.schema import ACTIVITY, CATALOG, DERIVED, IDENTITY, seed_manifest
+from seed_assets.schema import ACTIVITY, CATALOG, DERIVED, IDENTITY, reads_activity, seed_manifest
 
-FROM_ACTIVITY = ("user_traits", "trending")  # derived tables computed from activity
+FROM_ACTIVITY = tuple(t.name for t in DERIVED if reads_activity(t))  # user_traits, trending
 SCOPES: dict[str, tuple[str, ...]] = {
     "all": tuple(t.name for t in (*CATALOG, *IDENTITY, *ACTIVITY, *DERIVED)),
     "activity": tuple(t.name for t in ACTIVITY) + FROM_ACTIVITY,

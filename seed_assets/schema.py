@@ -6,6 +6,13 @@ from these definitions. ``Table.info`` says how a table is partitioned:
 - ``grain``: ``"all"`` (catalog, one partition), ``"shard"`` (identity: a range of user ids in
   ``key``), ``"day"`` (activity: PostgreSQL range partitions on the ``day`` column).
 - ``tier``: the asset group (catalog, identity, activity, derived, ops).
+- ``depends_on``: the tables its rows are computed from (its asset's upstream tables; an activity
+  table also depends on every identity shard, which its asset adds). ``reads_every_partition``:
+  those of them a partition reads whole (every upstream partition, not only its own).
+- ``references``: logical references PostgreSQL does not enforce, ``{column: "table.column"}``
+  (a conversation's match may be on an earlier day; the derived caches have no foreign keys).
+
+:func:`reads_activity` and :func:`logical_references` read these; nothing else lists them.
 
 Foreign keys are ``DEFERRABLE INITIALLY DEFERRED``: a partition rewrite deletes and re-inserts the
 same deterministic ids inside one transaction, and the references are checked at commit.
@@ -29,6 +36,28 @@ metadata = sa.MetaData(
 TZ = sa.DateTime(timezone=True)
 
 
+def _info(
+    tier: str,
+    grain: str,
+    *,
+    key: str | None = None,
+    depends_on: tuple[str, ...] = (),
+    reads_every_partition: tuple[str, ...] = (),
+    references: dict[str, str] | None = None,
+) -> dict[str, object]:
+    """A table's ``info`` (see the module's docstring)."""
+    info: dict[str, object] = {"tier": tier, "grain": grain}
+    if key:
+        info["key"] = key
+    if tier not in ("catalog", "ops"):
+        info["depends_on"] = depends_on
+    if reads_every_partition:
+        info["reads_every_partition"] = reads_every_partition
+    if references:
+        info["references"] = references
+    return info
+
+
 def _fk(target: str) -> sa.ForeignKey:
     return sa.ForeignKey(target, deferrable=True, initially="DEFERRED")
 
@@ -45,7 +74,7 @@ interest_subjects = sa.Table(
     sa.Column("id", sa.SmallInteger, primary_key=True, autoincrement=False),
     sa.Column("name", sa.Text, nullable=False, unique=True),
     sa.Column("category", sa.Text, nullable=False, comment="outdoors, food_drink, culture, ..."),
-    info={"tier": "catalog", "grain": "all"},
+    info=_info("catalog", "all"),
     comment="The interests a user can pick (fixed catalog).",
 )
 
@@ -58,7 +87,7 @@ quiz_questions = sa.Table(
         "dimension", sa.Text, nullable=False, comment="personality trait the answer reflects"
     ),
     sa.Column("options", pg.ARRAY(sa.Text), nullable=False, comment="ordered low to high"),
-    info={"tier": "catalog", "grain": "all"},
+    info=_info("catalog", "all"),
     comment="The personality quiz (fixed catalog).",
 )
 
@@ -72,7 +101,7 @@ users = sa.Table(
     sa.Column("password_hash", sa.Text, nullable=False, comment="bcrypt of the dev password"),
     sa.Column("created_at", TZ, nullable=False, comment="signup time"),
     sa.Index("users_email_key", "email", unique=True),
-    info={"tier": "identity", "grain": "shard", "key": "id"},
+    info=_info("identity", "shard", key="id"),
     comment="Accounts. Ids are sequential by shard.",
 )
 
@@ -97,7 +126,7 @@ profiles = sa.Table(
     sa.Column("selectivity", sa.Double, nullable=False, comment="0..1, drives pickiness"),
     sa.Column("engagement", sa.Double, nullable=False, comment="0..1, drives activity level"),
     sa.Index("profiles_city_gender_idx", "city", "gender"),
-    info={"tier": "identity", "grain": "shard", "key": "user_id"},
+    info=_info("identity", "shard", key="user_id", depends_on=("users",)),
     comment="Public profile and the personality that drives the user's simulated behaviour.",
 )
 
@@ -110,7 +139,7 @@ profile_media = sa.Table(
     sa.Column("url", sa.Text, nullable=False),
     sa.Column("created_at", TZ, nullable=False),
     sa.Index("profile_media_user_idx", "user_id"),
-    info={"tier": "identity", "grain": "shard", "key": "user_id"},
+    info=_info("identity", "shard", key="user_id", depends_on=("users",)),
     comment="Profile photos, 3-5 per user, deterministic URLs.",
 )
 
@@ -121,7 +150,7 @@ user_interests = sa.Table(
     sa.Column("subject_id", sa.SmallInteger, _fk("interest_subjects.id"), primary_key=True),
     sa.Column("created_at", TZ, nullable=False),
     sa.Index("user_interests_subject_idx", "subject_id"),
-    info={"tier": "identity", "grain": "shard", "key": "user_id"},
+    info=_info("identity", "shard", key="user_id", depends_on=("users", "interest_subjects")),
     comment="The 3-8 interests each user picked.",
 )
 
@@ -131,7 +160,7 @@ interest_dirty = sa.Table(
     sa.Column("user_id", sa.BigInteger, _fk("users.id"), primary_key=True, autoincrement=False),
     sa.Column("marked_at", TZ, nullable=False),
     sa.Column("reason", sa.Text, nullable=False),
-    info={"tier": "identity", "grain": "shard", "key": "user_id"},
+    info=_info("identity", "shard", key="user_id", depends_on=("user_interests",)),
     comment="Users whose interests changed since the interest jobs last ran (a work queue).",
 )
 
@@ -142,19 +171,25 @@ quiz_results = sa.Table(
     sa.Column("question_id", sa.SmallInteger, _fk("quiz_questions.id"), primary_key=True),
     sa.Column("answer", sa.SmallInteger, nullable=False, comment="index into the options"),
     sa.Column("answered_at", TZ, nullable=False),
-    info={"tier": "identity", "grain": "shard", "key": "user_id"},
+    info=_info("identity", "shard", key="user_id", depends_on=("users", "quiz_questions")),
     comment="Quiz answers of the users who completed the quiz, driven by personality.",
 )
 
 # --- tier 2: activity (PostgreSQL range partitions by day) ---------------------------------------
 
 
-def _activity(name: str, comment: str, *columns: sa.Column | sa.Index) -> sa.Table:
+def _activity(
+    name: str,
+    comment: str,
+    *columns: sa.Column | sa.Index,
+    depends_on: tuple[str, ...] = (),
+    references: dict[str, str] | None = None,
+) -> sa.Table:
     return sa.Table(
         name,
         metadata,
         *columns,
-        info={"tier": "activity", "grain": "day", "key": "day"},
+        info=_info("activity", "day", key="day", depends_on=depends_on, references=references),
         comment=comment,
         postgresql_partition_by="RANGE (day)",
     )
@@ -190,6 +225,7 @@ matches = _activity(
     _user_fk("user_a_id"),
     _user_fk("user_b_id"),
     sa.Column("created_at", TZ, nullable=False),
+    depends_on=("likes",),
 )
 
 conversations = _activity(
@@ -200,6 +236,8 @@ conversations = _activity(
     sa.Column("match_id", sa.BigInteger, nullable=False),
     _user_fk("started_by"),
     sa.Column("created_at", TZ, nullable=False),
+    depends_on=("matches",),
+    references={"match_id": "matches.id"},
 )
 
 messages = _activity(
@@ -213,6 +251,8 @@ messages = _activity(
     sa.Column("kind", sa.Text, nullable=False, comment="text, image, gif, voice"),
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("created_at", TZ, nullable=False),
+    depends_on=("conversations",),
+    references={"conversation_id": "conversations.id"},
 )
 
 feed_seen = _activity(
@@ -222,6 +262,8 @@ feed_seen = _activity(
     sa.Column("user_id", sa.BigInteger, _fk("users.id"), primary_key=True),
     sa.Column("post_id", sa.BigInteger, primary_key=True),
     sa.Column("seen_at", TZ, nullable=False),
+    depends_on=("posts",),
+    references={"post_id": "posts.id"},
 )
 
 # --- tier 3: derived (computed by jobs/) ----------------------------------------------------------
@@ -235,7 +277,14 @@ match_scores = sa.Table(
     sa.Column("candidate_id", sa.BigInteger, primary_key=True),
     sa.Column("rank", sa.SmallInteger, nullable=False, comment="1 is the best candidate"),
     sa.Column("score", sa.Double, nullable=False, comment="0..1 from scoring.py"),
-    info={"tier": "derived", "grain": "shard", "key": "user_id"},
+    info=_info(
+        "derived",
+        "shard",
+        key="user_id",
+        depends_on=("profiles", "user_interests", "quiz_results"),
+        reads_every_partition=("profiles", "user_interests", "quiz_results"),
+        references={"user_id": "users.id", "candidate_id": "users.id"},
+    ),
     comment="Each user's ranked candidates (age preference, distance, interests, intent, quiz).",
 )
 
@@ -247,7 +296,14 @@ compatibility = sa.Table(
     sa.Column("score", sa.Double, nullable=False),
     sa.Column("quiz_score", sa.Double, comment="null when either skipped the quiz"),
     sa.Column("trait_score", sa.Double, nullable=False),
-    info={"tier": "derived", "grain": "shard", "key": "user_a_id"},
+    info=_info(
+        "derived",
+        "shard",
+        key="user_a_id",
+        depends_on=("match_scores", "quiz_results"),
+        reads_every_partition=("quiz_results",),
+        references={"user_a_id": "users.id", "user_b_id": "users.id"},
+    ),
     comment="Pairwise compatibility for the pairs the app would show (each user's match scores).",
 )
 
@@ -258,7 +314,12 @@ interest_relationships = sa.Table(
     sa.Column("subject_b_id", sa.SmallInteger, _fk("interest_subjects.id"), primary_key=True),
     sa.Column("co_users", sa.Integer, nullable=False, comment="users who picked both"),
     sa.Column("lift", sa.Double, nullable=False, comment="P(a and b) / (P(a) P(b))"),
-    info={"tier": "derived", "grain": "all"},
+    info=_info(
+        "derived",
+        "all",
+        depends_on=("user_interests", "interest_subjects"),
+        reads_every_partition=("user_interests",),
+    ),
     comment="Co-occurrence of interests across users.",
 )
 
@@ -277,7 +338,12 @@ searchable_users = sa.Table(
     sa.Column("interest_ids", pg.ARRAY(sa.SmallInteger), nullable=False),
     sa.Column("photo_count", sa.SmallInteger, nullable=False),
     sa.Column("has_bio", sa.Boolean, nullable=False),
-    info={"tier": "derived", "grain": "shard", "key": "user_id"},
+    info=_info(
+        "derived",
+        "shard",
+        key="user_id",
+        depends_on=("profiles", "profile_media", "user_interests"),
+    ),
     comment="Denormalised search snapshot per user.",
 )
 
@@ -290,7 +356,13 @@ user_traits = sa.Table(
     sa.Column("like_ratio", sa.Double, comment="null before the first swipe"),
     sa.Column("response_rate", sa.Double, comment="null before the first message received"),
     sa.Column("activity_level", sa.Text, nullable=False, comment="dormant, low, medium, high"),
-    info={"tier": "derived", "grain": "shard", "key": "user_id"},
+    info=_info(
+        "derived",
+        "shard",
+        key="user_id",
+        depends_on=("users", "likes", "messages"),
+        reads_every_partition=("likes", "messages"),
+    ),
     comment="Behavioural traits computed from activity.",
 )
 
@@ -301,7 +373,12 @@ quiz_stats = sa.Table(
     sa.Column("answer", sa.SmallInteger, primary_key=True),
     sa.Column("responses", sa.Integer, nullable=False),
     sa.Column("share", sa.Double, nullable=False),
-    info={"tier": "derived", "grain": "all"},
+    info=_info(
+        "derived",
+        "all",
+        depends_on=("quiz_results", "quiz_questions"),
+        reads_every_partition=("quiz_results",),
+    ),
     comment="Answer distribution per quiz question.",
 )
 
@@ -313,7 +390,7 @@ trending = sa.Table(
     sa.Column("rank", sa.SmallInteger, primary_key=True),
     sa.Column("item_id", sa.BigInteger, nullable=False),
     sa.Column("score", sa.Double, nullable=False),
-    info={"tier": "derived", "grain": "day", "key": "day"},
+    info=_info("derived", "day", key="day", depends_on=("posts", "feed_seen", "interest_subjects")),
     comment="Posts and interests trending per day.",
 )
 
@@ -331,7 +408,7 @@ seed_runs = sa.Table(
     sa.Column("status", sa.Text, nullable=False, comment="running, success, failure"),
     sa.Column("started_at", TZ, nullable=False, server_default=sa.func.now()),
     sa.Column("finished_at", TZ),
-    info={"tier": "ops", "grain": "none"},
+    info=_info("ops", "none"),
     comment="One row per seeding run.",
 )
 
@@ -346,7 +423,7 @@ seed_manifest = sa.Table(
     sa.Column("params_fingerprint", sa.Text, nullable=False),
     sa.Column("code_version", sa.Text, nullable=False),
     sa.Column("written_at", TZ, nullable=False, server_default=sa.func.now()),
-    info={"tier": "ops", "grain": "none"},
+    info=_info("ops", "none"),
     comment="One row per (table, partition) written: what is there and where it came from.",
 )
 
@@ -359,7 +436,7 @@ seed_marker = sa.Table(
     sa.Column("tool_version", sa.Text, nullable=False, comment="seed-assets and generator version"),
     sa.Column("schema_fingerprint", sa.Text, nullable=False, comment="digest of the DDL"),
     sa.Column("created_at", TZ, nullable=False, server_default=sa.func.now()),
-    info={"tier": "ops", "grain": "none"},
+    info=_info("ops", "none"),
     comment="One row: this database was set up by seed-assets for a non-production use. "
     "Destructive commands refuse to run without it.",
 )
@@ -381,3 +458,30 @@ OPS = (seed_runs, seed_manifest, seed_marker)
 
 def table(name: str) -> sa.Table:
     return metadata.tables[name]
+
+
+def depends_on(t: sa.Table) -> tuple[str, ...]:
+    """The tables ``t``'s rows are computed from (``info["depends_on"]``)."""
+    return t.info.get("depends_on", ())
+
+
+def reads_every_partition(t: sa.Table) -> tuple[str, ...]:
+    """The upstream tables a partition of ``t`` reads whole."""
+    return t.info.get("reads_every_partition", ())
+
+
+def reads_activity(t: sa.Table) -> bool:
+    """Whether ``t`` is computed from activity (an emptied activity tier empties it too)."""
+    return t.info["tier"] != "activity" and any(
+        table(n).info["tier"] == "activity" for n in depends_on(t)
+    )
+
+
+def logical_references(t: sa.Table) -> list[tuple[str, str, str]]:
+    """``t``'s references PostgreSQL does not enforce: (column, target table, target column)."""
+    refs: dict[str, str] = t.info.get("references", {})
+    out = []
+    for column, target in refs.items():
+        target_table, target_column = target.split(".")
+        out.append((column, target_table, target_column))
+    return out

@@ -17,6 +17,7 @@ from seed_assets import GENERATOR_VERSION, database, guard, versions
 from seed_assets.config import ENV, ConfigError, SeedParams, parse_int
 from seed_assets.drift import SchemaDrift
 from seed_assets.errors import RunFailed
+from seed_assets.schema import DERIVED, reads_activity
 
 # Exit codes: distinct per kind of refusal, so scripts can tell them apart.
 EXIT_CONFIG = 2
@@ -27,13 +28,8 @@ EXIT_GAPS = 6  # `seed audit` found gaps
 EXIT_VERIFY = 7  # `seed verify`: a metric is outside its target range
 VERBOSE_ENV = "SEED_VERBOSE"
 MAX_DAYS = 3650
-STATIC_JOBS = {
-    "match_scores",
-    "compatibility",
-    "searchable_users",
-    "quiz_stats",
-    "interest_relationships",
-}
+# The derived tables that do not read activity: `seed extend` leaves them as they are.
+STATIC_JOBS = {t.name for t in DERIVED if not reads_activity(t)}
 
 err = Console(stderr=True)
 

@@ -13,16 +13,7 @@ from seed_assets.defs.resources import PostgresResource, SeedConfig
 from seed_assets.defs.writing import write_partitions
 from seed_assets.generators.activity import TABLES, memo, simulate_day
 from seed_assets.progress import Progress
-
-# Within the tier: what each table is derived from (besides every identity shard).
-ACTIVITY_DEPS: dict[str, tuple[str, ...]] = {
-    "posts": (),
-    "likes": (),
-    "matches": ("likes",),
-    "conversations": ("matches",),
-    "messages": ("conversations",),
-    "feed_seen": ("posts",),
-}
+from seed_assets.schema import depends_on, table
 
 
 def build_activity(params_at_load: SeedParams) -> dg.AssetsDefinition:
@@ -34,7 +25,7 @@ def build_activity(params_at_load: SeedParams) -> dg.AssetsDefinition:
         dg.AssetSpec(
             name,
             group_name="activity",
-            deps=[seed_params, *every_shard, *ACTIVITY_DEPS[name]],
+            deps=[seed_params, *every_shard, *depends_on(table(name))],
             skippable=True,
             **table_asset_args(name),  # type: ignore[arg-type]
         )

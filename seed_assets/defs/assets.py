@@ -29,7 +29,7 @@ from seed_assets.load import Encoded
 from seed_assets.partitions import Partition
 from seed_assets.progress import Progress
 from seed_assets.reset import reset as reset_tables
-from seed_assets.schema import seed_runs
+from seed_assets.schema import depends_on, seed_runs
 from seed_assets.schema import table as schema_table
 
 
@@ -140,7 +140,7 @@ def build_identity(params_at_load: SeedParams) -> dg.AssetsDefinition:
         dg.AssetSpec(
             name,
             group_name="identity",
-            deps=[seed_params, *generators.IDENTITY_DEPS[name]],
+            deps=[seed_params, *depends_on(schema_table(name))],
             skippable=True,
             **table_asset_args(name),  # type: ignore[arg-type]
         )

@@ -32,6 +32,7 @@ import dagster as dg
 
 from seed_assets import partitions
 from seed_assets.config import SeedParams
+from seed_assets.schema import DERIVED, reads_activity
 
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
@@ -42,8 +43,14 @@ RESEED_CRON_ENV, RESEED_CRON = "SEED_RESEED_CRON", "0 3 * * 0"  # Sundays, 03:00
 RESEED_CONFIG = {"ops": {"seed_params": {"config": {"reset": "all"}}}}
 ONE_DAY = dt.timedelta(days=1)
 
-DAY_ASSETS = dg.AssetSelection.groups("activity") | dg.AssetSelection.assets("trending")
-TRAITS = dg.AssetSelection.assets("user_traits")
+# The day-partitioned assets (activity and trending), and the other derived tables read from
+# activity (user_traits, over every shard).
+DAY_ASSETS = dg.AssetSelection.groups("activity") | dg.AssetSelection.assets(
+    *(t.name for t in DERIVED if t.info["grain"] == "day")
+)
+TRAITS = dg.AssetSelection.assets(
+    *(t.name for t in DERIVED if reads_activity(t) and t.info["grain"] != "day")
+)
 
 daily_append = dg.define_asset_job(
     "daily_append",

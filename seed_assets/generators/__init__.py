@@ -12,6 +12,7 @@ import polars as pl
 
 from seed_assets.config import SeedParams
 from seed_assets.generators import catalog, identity
+from seed_assets.schema import depends_on, table
 
 ShardGenerator = Callable[[SeedParams, int, int], pl.DataFrame]
 
@@ -29,19 +30,10 @@ IDENTITY: dict[str, ShardGenerator] = {
     "quiz_results": identity.quiz_results,
 }
 
-# What each identity table refers to besides the seed parameters: its asset's upstream tables.
-IDENTITY_DEPS: dict[str, tuple[str, ...]] = {
-    "users": (),
-    "profiles": ("users",),
-    "profile_media": ("users",),
-    "user_interests": ("users", "interest_subjects"),
-    "interest_dirty": ("user_interests",),
-    "quiz_results": ("users", "quiz_questions"),
-}
 
-
-def _depth(table: str) -> int:
-    upstream = [t for t in IDENTITY_DEPS.get(table, ()) if t in IDENTITY]
+def _depth(name: str) -> int:
+    """The identity table's dependency level (``Table.info["depends_on"]``): 0 for ``users``."""
+    upstream = [t for t in depends_on(table(name)) if t in IDENTITY]
     return 1 + max((_depth(t) for t in upstream), default=-1)
 
 
