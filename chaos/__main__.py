@@ -9,6 +9,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import tempfile
 import time
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 import click
 
 from chaos import report
-from chaos.harness import Lab
+from chaos.harness import Interrupted, Lab
 from chaos.scenarios import Result, run_all
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,6 +73,13 @@ def run(
     url = database.embedded_url(work / "pgdata")
     lab = Lab(url, work / "lab", seed, cache)
 
+    def stop(signum: int, frame: object) -> None:
+        click.echo("interrupted: ending the running commands", err=True)
+        lab.interrupt()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
     def progress(r: Result) -> None:
         mark = "ok " if not r.failures and not r.skipped else "SKIP" if r.skipped else "FAIL"
         click.echo(f"{mark} {r.title}: {r.passed}/{r.trials} in {r.seconds:.0f} s", err=True)
@@ -86,6 +94,8 @@ def run(
             only={s.strip() for s in only.split(",") if s.strip()} or None,
             progress=progress,
         )
+    except Interrupted:
+        raise SystemExit(130) from None
     finally:
         if not keep:
             shutil.rmtree(work / "lab", ignore_errors=True)

@@ -47,6 +47,10 @@ SEEDED = [t.name for t in (*CATALOG, *IDENTITY, *ACTIVITY, *DERIVED)]
 ACTIVITY_TABLES = [t.name for t in ACTIVITY]
 
 
+class Interrupted(BaseException):
+    """Ctrl-C: the run stops (a BaseException, so no scenario takes it for a failure)."""
+
+
 @dataclasses.dataclass
 class Outcome:
     """One `seed` subprocess: how it ended and what it printed."""
@@ -194,6 +198,8 @@ class Lab:
         self.secrets: set[str] = {DEV_PASSWORD}
         self.outputs = 0
         self._n = 0
+        self.stopping = False  # set on Ctrl-C: no new command starts
+        self.running: set[subprocess.Popen] = set()
         parts = urlsplit(server_url)
         self._parts = parts
         if parts.password:
@@ -287,6 +293,8 @@ class Lab:
         return env
 
     def start(self, args: list[str], env: dict[str, str], cwd: Path | None = None) -> Running:
+        if self.stopping:
+            raise Interrupted("interrupted")
         self._n += 1
         base = self.workdir / f"out{self._n:05d}"
         out, err = base.with_suffix(".out"), base.with_suffix(".err")
@@ -300,6 +308,7 @@ class Lab:
                 cwd=cwd or self.workdir,
                 start_new_session=True,
             )
+        self.running.add(proc)
         return Running(args, proc, out, err, time.perf_counter())
 
     def finish(
@@ -321,6 +330,7 @@ class Lab:
             time.sleep(0.2)
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(run.proc.pid, signal.SIGKILL)
+        self.running.discard(run.proc)
         seconds = time.perf_counter() - run.started
         outcome = Outcome(
             run.args,
@@ -344,6 +354,13 @@ class Lab:
         timeout: float = 600,
     ) -> Outcome:
         return self.finish(self.start(args, env), timeout=timeout, kill_after=kill_after)
+
+    def interrupt(self) -> None:
+        """Ctrl-C: start nothing more, and end the `seed` commands running (their groups)."""
+        self.stopping = True
+        for proc in list(self.running):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
 
     def leaks(self, outcome: Outcome) -> list[str]:
         """The secrets an outcome printed (passwords of one character are checked otherwise)."""

@@ -26,6 +26,7 @@ from chaos.harness import (
     START,
     UP,
     Diff,
+    Interrupted,
     Lab,
     Listener,
     Outcome,
@@ -694,6 +695,8 @@ def bad_input(lab: Lab, refs: References, workers: int = 2) -> Result:
         t.start()
     for t in threads:
         t.join()
+    if lab.stopping:
+        raise Interrupted("interrupted")
     for index, (label, _, _, _, code) in enumerate(cases):
         trial = Trial(result, lab, label)
         out = trial.seen(outcomes[index])

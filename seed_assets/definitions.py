@@ -8,12 +8,27 @@ from __future__ import annotations
 
 import dagster as dg
 
+from seed_assets import generators
 from seed_assets.config import SeedParams
-from seed_assets.defs.assets import build_assets
+from seed_assets.database import seed_home
+from seed_assets.defs.activity import build_activity
+from seed_assets.defs.assets import build_identity, catalog_asset, seed_params
 from seed_assets.defs.checks import CHECKS
 from seed_assets.defs.resources import postgres_from_env, seed_config_from_env
 from seed_assets.defs.schedules import JOBS, build_chain_sensor, build_schedules
+from seed_assets.memo import Memo
 from seed_assets.progress import Progress
+from seed_assets.write import Generation
+
+
+def build_assets(params: SeedParams) -> list[dg.AssetsDefinition]:
+    """The seeded assets: ``seed_params``, the catalog, the identity and activity tiers."""
+    return [
+        seed_params,
+        *(catalog_asset(name) for name in generators.CATALOG),
+        build_identity(params),
+        build_activity(params),
+    ]
 
 
 def build_definitions(params: SeedParams | None = None) -> dg.Definitions:
@@ -31,6 +46,8 @@ def build_definitions(params: SeedParams | None = None) -> dg.Definitions:
             "seed_config": seed_config_from_env(),
             "database": postgres_from_env(),
             "progress": Progress(),
+            # Earlier days' matches, chats and first likes on disk (none with SEED_MEMO=off).
+            "generation": Generation(memo=Memo.from_env(seed_home() / "cache")),
         },
         # In-process: the multiprocess executor costs ~2 s per step and buys nothing here,
         # since each step already pipelines generation against PostgreSQL.

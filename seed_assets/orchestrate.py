@@ -23,7 +23,9 @@ from seed_assets.config import SeedParams
 from seed_assets.definitions import build_definitions
 from seed_assets.defs.resources import PostgresResource, SeedConfig
 from seed_assets.errors import RunFailed
+from seed_assets.memo import Memo
 from seed_assets.progress import Progress
+from seed_assets.write import Generation
 
 RANGE_START = "dagster/asset_partition_range_start"
 RANGE_END = "dagster/asset_partition_range_end"
@@ -135,7 +137,17 @@ def prepare_storage(url: str) -> None:
         conn.execute("DELETE FROM instance_info")  # each copy makes its own run storage id
 
 
-def resources(params: SeedParams, url: str, *, bulk: bool, progress: Progress) -> dict[str, object]:
+def resources(
+    params: SeedParams,
+    url: str,
+    *,
+    bulk: bool,
+    progress: Progress,
+    generation: Generation | None = None,
+) -> dict[str, object]:
+    """What the steps are given: the parameters, the database, the write listener, and what the
+    generators may use (default: the memo of earlier days under ``SEED_HOME/cache``, unless
+    ``SEED_MEMO`` is off)."""
     from_env = os.environ.get("DATABASE_URL")
     db = (
         # The URL may hold a password: Dagster records the variable's name, never its value.
@@ -148,6 +160,7 @@ def resources(params: SeedParams, url: str, *, bulk: bool, progress: Progress) -
         "seed_config": SeedConfig(**values, dev_password=params.dev_password),
         "database": db,
         "progress": progress,
+        "generation": generation or Generation(memo=Memo.from_env(database.seed_home() / "cache")),
     }
 
 

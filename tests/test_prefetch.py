@@ -3,10 +3,12 @@ write, whatever the order in which steps ask for them."""
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 
 from seed_assets import generators, partitions, prefetch
 from seed_assets.load import Encoded, encode_partition
+from seed_assets.write import Generation
 from tests.conftest import SMALL
 
 
@@ -79,14 +81,19 @@ def test_a_shard_a_step_claimed_first_is_left_to_the_step() -> None:
         fetcher.stop()
 
 
-def test_the_module_level_prefetcher_serves_only_its_parameters() -> None:
+def test_the_identity_prefetcher_serves_only_its_parameters() -> None:
     key = partitions.shard_keys(SMALL)[0]
     lo, hi = _bounds(key)
-    prefetch.start(SMALL).join(timeout=120)
+    fetcher = prefetch.Prefetcher.identity(SMALL)
+    fetcher.join(timeout=120)
+    generation = Generation(prefetcher=fetcher)
     try:
-        assert prefetch.take(SMALL.replace(run_seed="another"), "users", lo, hi) is None
-        got = prefetch.take(SMALL, "users", lo, hi)
+        assert fetcher.take(SMALL.replace(run_seed="another"), "users", lo, hi) is None
+        got = fetcher.take(SMALL, "users", lo, hi)
         assert got is not None and got.digest == _direct("users", key).digest
     finally:
-        prefetch.stop()
-    assert prefetch.take(SMALL, "users", lo, hi) is None  # stopped: steps generate
+        fetcher.stop()
+    assert fetcher.take(SMALL, "users", lo, hi) is None  # stopped: steps generate
+    # What a step is given generates it then, the same rows.
+    made = generation.identity(SMALL, "users", lo, hi)
+    assert isinstance(made, pl.DataFrame) and made.equals(generators.IDENTITY["users"](SMALL, lo, hi))
