@@ -31,13 +31,18 @@ def build_assets(params: SeedParams) -> list[dg.AssetsDefinition]:
     ]
 
 
+def build_all_assets(params: SeedParams) -> list[dg.AssetsDefinition]:
+    """Every asset of the code location: the core's and the derived jobs'."""
+    from jobs.assets import build_derived  # the only place the two packages meet
+
+    return [*build_assets(params), *build_derived(params)]
+
+
 def build_definitions(params: SeedParams | None = None) -> dg.Definitions:
     """Definitions for ``params`` (default: read from the environment)."""
     params = params or SeedParams.from_env()
-    from jobs.assets import build_derived  # the only place the two packages meet
-
     return dg.Definitions(
-        assets=[*build_assets(params), *build_derived(params)],
+        assets=build_all_assets(params),
         asset_checks=CHECKS,
         jobs=JOBS,
         schedules=build_schedules(params),

@@ -8,10 +8,13 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import polars as pl
 import psycopg
 import pytest
+from psycopg import sql
 
 from seed_assets import database
 from seed_assets.config import SeedParams
@@ -93,5 +96,12 @@ def table_digest(conn: psycopg.Connection, table: str) -> str:
 
 
 def row_count(conn: psycopg.Connection, table: str) -> int:
-    row = conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()  # type: ignore[arg-type]
+    row = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))).fetchone()
     return int(row[0]) if row else 0
+
+
+def extent(series: pl.Series) -> tuple[Any, Any]:
+    """The smallest and the largest value of a series that has some."""
+    lo, hi = series.min(), series.max()
+    assert lo is not None and hi is not None
+    return lo, hi

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from seed_assets import database, load, orchestrate, partitions
 from seed_assets.config import SeedParams
-from seed_assets.definitions import build_definitions
+from seed_assets.definitions import build_all_assets
 from seed_assets.generators import identity, people, population
 from seed_assets.generators.activity import (
     TABLES,
@@ -52,7 +52,7 @@ class Seeder:
     def __init__(self, url: str, instance: dg.DagsterInstance) -> None:
         self.url, self.instance = url, instance
         self.resources = orchestrate.resources(PARAMS, url, bulk=False, progress=Progress())
-        self.assets = list(build_definitions(PARAMS).assets)
+        self.assets = build_all_assets(PARAMS)
 
     def identity(self) -> None:
         orchestrate.run_tiers(
@@ -65,7 +65,7 @@ class Seeder:
 
     def day(self, key: str) -> None:
         result = dg.materialize(
-            self.assets,  # type: ignore[arg-type]
+            self.assets,
             instance=self.instance,
             resources=self.resources,
             selection=ACTIVITY_KEYS,

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from seed_assets import database, orchestrate
 from seed_assets.config import SeedParams
-from seed_assets.definitions import build_definitions
+from seed_assets.definitions import build_all_assets
 from seed_assets.progress import Progress
 from seed_assets.schema import CATALOG, IDENTITY
 from tests.conftest import SMALL, fresh_database, row_count, table_digest
@@ -33,14 +33,14 @@ def digests(url: str) -> dict[str, str]:
 
 
 def materialize_shards(params: SeedParams, url: str, keys: list[str]) -> None:
-    assets = list(build_definitions(params).assets)  # type: ignore[arg-type]
+    assets = build_all_assets(params)
     resources = _resources(params, url)
     identity = [dg.AssetKey(t.name) for t in IDENTITY]
     with dg.DagsterInstance.ephemeral() as instance:
-        dg.materialize(assets, instance=instance, resources=resources, selection=UNPARTITIONED)  # type: ignore[arg-type]
+        dg.materialize(assets, instance=instance, resources=resources, selection=UNPARTITIONED)
         for key in keys:
             dg.materialize(
-                assets,  # type: ignore[arg-type]
+                assets,
                 instance=instance,
                 resources=resources,
                 selection=identity,
@@ -95,10 +95,10 @@ def test_a_single_shard_does_not_depend_on_the_others(db_url: str, server_url: s
 
 
 def test_seed_params_data_version_is_the_fingerprint(db_url: str) -> None:
-    defs = build_definitions(SMALL)
+    assets = build_all_assets(SMALL)
     with dg.DagsterInstance.ephemeral() as instance:
         result = dg.materialize(
-            [a for a in defs.assets if dg.AssetKey("seed_params") in a.keys],  # type: ignore[union-attr]
+            [a for a in assets if dg.AssetKey("seed_params") in a.keys],
             resources=_resources(SMALL, db_url),
             instance=instance,
         )
@@ -109,11 +109,11 @@ def test_seed_params_data_version_is_the_fingerprint(db_url: str) -> None:
 
 
 def test_population_mismatch_fails_clearly(db_url: str) -> None:
-    defs = build_definitions(SMALL)
+    assets = build_all_assets(SMALL)
     resources = _resources(SMALL.replace(users=5_000), db_url)
     with dg.DagsterInstance.ephemeral() as instance:
         result = dg.materialize(
-            list(defs.assets),  # type: ignore[arg-type]
+            assets,
             resources=resources,
             selection=["users"],
             partition_key="s0000",

@@ -12,8 +12,11 @@ import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from psycopg import sql
+from psycopg.rows import dict_row
 
 from seed_assets import binary_copy
+from tests.conftest import row_count
 
 UTC = dt.UTC
 I64_MIN, I64_MAX = -(2**63), 2**63 - 1
@@ -164,9 +167,11 @@ def _create(conn: psycopg.Connection, name: str, columns: dict[str, str]) -> Non
 
 
 def _copy_in(conn: psycopg.Connection, name: str, frame: pl.DataFrame, **kw: int) -> bytes:
-    cols = ", ".join(f'"{c}"' for c in frame.columns)
+    query = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT binary)").format(
+        sql.Identifier(name), sql.SQL(", ").join(map(sql.Identifier, frame.columns))
+    )
     sent = []
-    with conn.cursor().copy(f'COPY "{name}" ({cols}) FROM STDIN (FORMAT binary)') as cp:  # type: ignore[arg-type]
+    with conn.cursor().copy(query) as cp:
         for block in binary_copy.encode(frame, **kw):
             sent.append(block)
             cp.write(block)
@@ -174,10 +179,13 @@ def _copy_in(conn: psycopg.Connection, name: str, frame: pl.DataFrame, **kw: int
 
 
 def _copy_out(conn: psycopg.Connection, name: str, columns: list[str], order: str) -> bytes:
-    cols = ", ".join(f'"{c}"' for c in columns)
-    query = f'COPY (SELECT {cols} FROM "{name}" ORDER BY "{order}") TO STDOUT (FORMAT binary)'
+    query = sql.SQL("COPY (SELECT {} FROM {} ORDER BY {}) TO STDOUT (FORMAT binary)").format(
+        sql.SQL(", ").join(map(sql.Identifier, columns)),
+        sql.Identifier(name),
+        sql.Identifier(order),
+    )
     out = bytearray()
-    with conn.cursor() as cur, cur.copy(query) as cp:  # type: ignore[arg-type]
+    with conn.cursor() as cur, cur.copy(query) as cp:
         for block in cp:
             out += block
     return bytes(out)
@@ -210,9 +218,9 @@ def test_frame_has_the_declared_dtypes_and_nulls_everywhere() -> None:
 def test_values_round_trip(conn: psycopg.Connection, table: str) -> None:
     frame = _frame(ROWS)
     _copy_in(conn, table, frame)
-    cols = ", ".join(f'"{c}"' for c in frame.columns)
-    with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
-        cur.execute(f'SELECT {cols} FROM "{table}" ORDER BY seq')  # type: ignore[arg-type]
+    cols = sql.SQL(", ").join(map(sql.Identifier, frame.columns))
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(sql.SQL("SELECT {} FROM {} ORDER BY seq").format(cols, sql.Identifier(table)))
         got = cur.fetchall()
     expected = frame.to_dicts()
     assert len(got) == len(expected)
@@ -287,9 +295,7 @@ def test_empty_frame(conn: psycopg.Connection, table: str) -> None:
     assert frame.height == 0
     sent = _copy_in(conn, table, frame)
     assert sent == binary_copy.HEADER + binary_copy.TRAILER
-    row = conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()  # type: ignore[arg-type]
-    assert row is not None
-    assert row[0] == 0
+    assert row_count(conn, table) == 0
     assert _copy_out(conn, table, frame.columns, "seq") == sent
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from typing import Any, LiteralString
 
 import dagster as dg
 import numpy as np
@@ -117,8 +118,8 @@ def db(server_url: str) -> Iterator[psycopg.Connection]:
             yield conn
 
 
-def _scalar(db: psycopg.Connection, sql: str) -> object:
-    row = db.execute(sql).fetchone()  # type: ignore[arg-type]
+def _scalar(db: psycopg.Connection, sql: LiteralString) -> Any:
+    row = db.execute(sql).fetchone()
     assert row is not None
     return row[0]
 
@@ -221,9 +222,9 @@ def test_incremental_equals_full_recompute(db: psycopg.Connection, server_url: s
     full = {t: table_digest(db, t) for t in DERIVED}
     with fresh_database(server_url, "t_jobs_inc") as url:
         _seed(url, ["params", "catalog", "identity", "activity"])
-        from seed_assets.definitions import build_definitions
+        from seed_assets.definitions import build_all_assets
 
-        assets = list(build_definitions(PARAMS).assets)
+        assets = build_all_assets(PARAMS)
         res = orchestrate.resources(PARAMS, url, bulk=False, progress=Progress())
         sharded = ["match_scores", "searchable_users", "user_traits"]
         with dg.DagsterInstance.ephemeral() as instance:
@@ -232,7 +233,7 @@ def test_incremental_equals_full_recompute(db: psycopg.Connection, server_url: s
                 instance=instance,
                 resources=res,
                 selection=sel,
-                **kw,  # type: ignore[arg-type]
+                **kw,
             )
             run(["quiz_stats", "interest_relationships"])
             for key in ("s0002", "s0000", "s0001"):
@@ -293,7 +294,7 @@ def test_derived_tables_follow_days_appended_in_the_same_process(server_url: str
         with database.connection(url, autocommit=True) as conn:
             swipes = _scalar(conn, "SELECT count(*) FROM likes")
             counted = _scalar(conn, "SELECT sum(likes_given + passes_given) FROM user_traits")
-            assert counted == swipes and swipes > before  # type: ignore[operator]
+            assert counted == swipes and swipes > before
             assert _scalar(conn, TRAITS_DIFF) == 0
             recorded = conn.execute(
                 "SELECT partition_key, row_count, digest FROM seed_manifest "

@@ -26,9 +26,15 @@ def schema(conn: psycopg.Connection) -> psycopg.Connection:
     return conn
 
 
+def _ids(part: Partition) -> tuple[int, int]:
+    """A shard partition's user ids ``[lo, hi)``."""
+    assert isinstance(part.lo, int) and isinstance(part.hi, int)
+    return part.lo, part.hi
+
+
 def _write_users(conn: psycopg.Connection, key: str) -> None:
     part = shard_partition(SMALL, key)
-    write_partition(conn, "users", part, IDENTITY["users"](SMALL, part.lo, part.hi), PROV)  # type: ignore[arg-type]
+    write_partition(conn, "users", part, IDENTITY["users"](SMALL, *_ids(part)), PROV)
 
 
 def _manifest(conn: psycopg.Connection, table: str, key: str) -> tuple[int, str] | None:
@@ -75,8 +81,8 @@ def test_failed_write_leaves_the_old_partition(schema: psycopg.Connection) -> No
     _write_users(schema, "s0002")
     before = (table_digest(schema, "users"), _manifest(schema, "users", "s0002"))
     part = shard_partition(SMALL, "s0002")
-    bad = IDENTITY["users"](SMALL, part.lo, part.hi).with_columns(
-        pl.when(pl.col("id") == part.hi - 1)
+    bad = IDENTITY["users"](SMALL, *_ids(part)).with_columns(
+        pl.when(pl.col("id") == _ids(part)[1] - 1)
         .then(pl.lit(None))
         .otherwise(pl.col("email"))
         .alias("email")
@@ -98,7 +104,7 @@ def test_concurrent_writers_of_one_partition_serialise(
     schema: psycopg.Connection, db_url: str
 ) -> None:
     part = shard_partition(SMALL, "s0003")
-    frame = IDENTITY["users"](SMALL, part.lo, part.hi)
+    frame = IDENTITY["users"](SMALL, *_ids(part))
     errors: list[BaseException] = []
 
     def writer() -> None:
@@ -148,7 +154,7 @@ def test_a_bulk_load_builds_the_deferred_keys_at_the_end(
     for _ in range(2):
         for key in ("s0000", "s0001"):
             part = shard_partition(SMALL, key)
-            frame = IDENTITY["users"](SMALL, part.lo, part.hi)  # type: ignore[arg-type]
+            frame = IDENTITY["users"](SMALL, *_ids(part))
             write_partition(conn, "users", part, frame, PROV, bulk=True)
     assert row_count(conn, "users") == 500
     ddl.finish_bulk_load(db_url, ["users"])
@@ -166,9 +172,7 @@ def test_a_seeded_run_restores_keys_an_interrupted_bulk_load_left_out(
     part = shard_partition(SMALL, "s0000")
     for name, make in CATALOG.items():
         write_partition(conn, name, whole_table(), make(), PROV, bulk=True)
-    write_partition(
-        conn, "users", part, IDENTITY["users"](SMALL, part.lo, part.hi), PROV, bulk=True
-    )  # type: ignore[arg-type]
+    write_partition(conn, "users", part, IDENTITY["users"](SMALL, *_ids(part)), PROV, bulk=True)
     # The load stops here; the next run finds rows, so it is not a bulk load: the schema is
     # completed first, keys included.
     assert not ddl.is_empty(conn)
