@@ -11,10 +11,12 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from seed_assets import audit, command_lock, database, guard, runs
+from seed_assets import audit, command_lock, database, guard, partitions, runs
 from seed_assets.cli.common import EXIT_GAPS, err, guarded, main
 from seed_assets.config import SeedParams
 from seed_assets.report import RichProgress
+from seed_assets.schema import ACTIVITY
+from seed_assets.schema import table as schema_table
 
 
 @main.command()
@@ -164,7 +166,7 @@ def _repair(url: str, deep: bool, dry_run: bool) -> None:
         # A missing table is a gap repair fills (it recreates the table); other drift is not.
         drift.check(conn, "seed repair", missing_ok=True)
     _, report = _audit(deep)
-    plan = audit.repair_plan(report)
+    plan = _with_derived(audit.repair_plan(report), report)
     if not plan or dry_run:
         _show(report, as_json=False)
         for table, keys in plan.items():
@@ -176,8 +178,10 @@ def _repair(url: str, deep: bool, dry_run: bool) -> None:
 
     instance = orchestrate.dagster_instance(url)
     run_id = command_lock.new_run_id()
+    days = sorted(dt.date.fromisoformat(key) for t in _DAYS for key in plan.get(t, []))
     with database.connection(url, autocommit=True) as conn:
-        runs.start(conn, run_id, "seed repair", params)
+        # The days it rewrites are claimed as a seed extend's are (an interrupted one's included).
+        runs.start(conn, run_id, "seed repair", params, (days[0], days[-1]) if days else None)
     err.print(
         f"seed repair: rewriting {sum(map(len, plan.values()))} partitions of {len(plan)} tables"
     )
@@ -190,6 +194,25 @@ def _repair(url: str, deep: bool, dry_run: bool) -> None:
     _show(after, as_json=False)
     if not after.ok:
         sys.exit(EXIT_GAPS)
+
+
+_DAYS = {t.name for t in ACTIVITY}
+
+
+def _with_derived(plan: dict[str, list[str]], report: audit.Report) -> dict[str, list[str]]:
+    """``plan`` plus the derived partitions computed from the identity or activity partitions it
+    rewrites (when computed here at all): every `user_traits` shard, the `trending` days. They
+    may have been computed from the damaged rows (e.g. by a `seed extend` after the damage)."""
+    tiers = {schema_table(t).info["tier"] for t in plan}
+    if report.params is None or not tiers & {"identity", "activity"}:
+        return plan
+    out = {t: set(keys) for t, keys in plan.items()}
+    if report.tables.get("user_traits") and report.tables["user_traits"].expected:
+        out["user_traits"] = set(partitions.shard_keys(report.params))
+    days = {k for t in _DAYS for k in plan.get(t, [])}
+    if days and report.tables.get("trending") and report.tables["trending"].expected:
+        out["trending"] = out.get("trending", set()) | days
+    return {t: sorted(out[t]) for t in audit.tables_in(out)}
 
 
 def _covering(params: SeedParams, url: str) -> SeedParams:
