@@ -1,7 +1,9 @@
 """The parameters of a seed, validated once, with a stable fingerprint.
 
 This is the plain-Python core of the configuration; the Dagster resource (``defs/resources.py``)
-and the CLI both build a :class:`SeedParams` and never pass raw values further in.
+and the CLI both build a :class:`SeedParams` and never pass raw values further in. The defaults
+are written once, as :class:`SeedParams`'s fields (:data:`DEFAULTS`): the resource's fields and
+the CLI's help read them, and ``tests/test_config.py`` checks the README's options table.
 """
 
 from __future__ import annotations
@@ -154,6 +156,10 @@ class SeedParams:
             else:
                 values[name] = str(value)
         return cls(**values)
+
+
+# Each parameter's default (SeedParams's fields), for the resource's fields and the CLI's help.
+DEFAULTS: dict[str, Any] = {f.name: f.default for f in dataclasses.fields(SeedParams)}
 
 
 def parse_int(what: str, value: str | int) -> int:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seed_assets.config import ENV, ConfigError, SeedParams
+from seed_assets.config import DEFAULTS, ENV, ConfigError, SeedParams
 
 
 def _one_line_error(**kwargs: Any) -> str:
@@ -302,3 +303,41 @@ def test_named_accounts_are_validated_and_shape_the_fingerprint() -> None:
             plain.replace(named_accounts=bad)
     with pytest.raises(ConfigError, match="named accounts"):
         SeedParams(users=10, named_accounts=("a@example.com", "b@example.com"))
+
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def _readme_defaults() -> dict[str, str]:
+    """The options table of the README: environment variable -> its default cell."""
+    rows = {}
+    for line in README.read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and cells[1].startswith("`SEED_"):
+            rows[cells[1].strip("`")] = cells[2].strip("`")
+    return rows
+
+
+def test_defaults_are_the_same_in_the_resource_the_help_and_the_readme() -> None:
+    """SeedParams's fields are the one place the defaults are written (config.DEFAULTS): the
+    Dagster resource, `seed up --help` and the README's options table show the same values."""
+    from click.testing import CliRunner
+
+    from seed_assets.cli import main
+    from seed_assets.defs.resources import SeedConfig
+
+    assert SeedConfig().params() == SeedParams()
+    shown = {name: str(DEFAULTS[name]) for name in ENV if DEFAULTS[name] not in (None, ())}
+    assert set(shown) == {"run_seed", "users", "shard_size", "start_date", "calibration"} | {
+        "dev_password"
+    }
+    readme = _readme_defaults()
+    for name, value in shown.items():
+        assert readme[ENV[name]] == value, (ENV[name], readme[ENV[name]], value)
+    help_text = " ".join(
+        CliRunner().invoke(main, ["up", "--help"], terminal_width=200).output.split()
+    )
+    for name, value in shown.items():
+        if name != "dev_password":
+            assert f"{value}]" in help_text, (name, value)
+    assert f"SEED_DEV_PASSWORD (default {DEFAULTS['dev_password']})" in help_text

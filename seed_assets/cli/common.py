@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from seed_assets import GENERATOR_VERSION, database, guard, versions
-from seed_assets.config import ENV, ConfigError, SeedParams, parse_int
+from seed_assets.config import DEFAULTS, ENV, ConfigError, SeedParams, parse_int
 from seed_assets.drift import SchemaDrift
 from seed_assets.errors import RunFailed
 from seed_assets.schema import DERIVED, reads_activity
@@ -200,21 +200,31 @@ def parse_days(value: str, *, allow_zero: bool) -> int:
 
 def seed_options(days_default: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """The options that determine a seed (the seeds/000 flags, with their original spellings as
-    aliases), shared by every command that generates: `up`, `export`, `explain user`."""
+    aliases), shared by every command that generates: `up`, `export`, `explain user`. The
+    defaults shown are config.DEFAULTS."""
+    d = DEFAULTS
     options = [
         click.option(
-            "--users", "--count", "users", type=str, help="Population size [SEED_USERS; 10000]."
+            "--users",
+            "--count",
+            "users",
+            type=str,
+            help=f"Population size [{ENV['users']}; {d['users']}].",
         ),
-        click.option("--run-seed", type=str, help="Seed of all randomness [SEED_RUN_SEED; demo]."),
+        click.option(
+            "--run-seed",
+            type=str,
+            help=f"Seed of all randomness [{ENV['run_seed']}; {d['run_seed']}].",
+        ),
         click.option(
             "--shard-size",
             "--batch-size",
             "shard_size",
             type=str,
-            help="Users per identity partition, i.e. per write transaction [10000].",
+            help=f"Users per identity partition, i.e. per write transaction [{d['shard_size']}].",
         ),
         click.option(
-            "--start-date", type=str, help="First simulated day, YYYY-MM-DD [2024-01-01]."
+            "--start-date", type=str, help=f"First simulated day, YYYY-MM-DD [{d['start_date']}]."
         ),
         click.option(
             "--days",
@@ -224,7 +234,7 @@ def seed_options(days_default: str) -> Callable[[Callable[..., Any]], Callable[.
             default=days_default,
             help=f"Days of activity from the start date [{days_default}].",
         ),
-        click.option("--calibration", type=str, help="Calibration profile [spec]."),
+        click.option("--calibration", type=str, help=f"Calibration profile [{d['calibration']}]."),
         click.option(
             "--named-accounts",
             type=str,

@@ -8,7 +8,7 @@ import dagster as dg
 from pydantic import Field
 
 from seed_assets import database
-from seed_assets.config import ENV, SeedParams
+from seed_assets.config import DEFAULTS, ENV, SeedParams
 
 
 class SeedConfig(dg.ConfigurableResource):
@@ -19,13 +19,21 @@ class SeedConfig(dg.ConfigurableResource):
     location loads: change them through the environment, then reload the code location.
     """
 
-    run_seed: str = Field(default="demo", description="Seed of all randomness.")
-    users: int = Field(default=10_000, description="Population size.")
-    shard_size: int = Field(default=10_000, description="Users per identity partition.")
-    start_date: str = Field(default="2024-01-01", description="First simulated day (YYYY-MM-DD).")
+    run_seed: str = Field(default=DEFAULTS["run_seed"], description="Seed of all randomness.")
+    users: int = Field(default=DEFAULTS["users"], description="Population size.")
+    shard_size: int = Field(
+        default=DEFAULTS["shard_size"], description="Users per identity partition."
+    )
+    start_date: str = Field(
+        default=DEFAULTS["start_date"].isoformat(), description="First simulated day (YYYY-MM-DD)."
+    )
     end_date: str | None = Field(default=None, description="Last day to offer as a partition.")
-    calibration: str = Field(default="spec", description="Calibration profile name.")
-    dev_password: str = Field(default="password123", description="Password every user gets.")
+    calibration: str = Field(
+        default=DEFAULTS["calibration"], description="Calibration profile name."
+    )
+    dev_password: str = Field(
+        default=DEFAULTS["dev_password"], description="Password every user gets."
+    )
     named_accounts: str | None = Field(
         default=None, description="Comma-separated emails that get minimums of activity."
     )
