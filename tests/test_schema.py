@@ -5,7 +5,19 @@ from __future__ import annotations
 import psycopg
 
 from seed_assets import ddl, frames
-from seed_assets.schema import ACTIVITY, CATALOG, DERIVED, IDENTITY, OPS, metadata
+from seed_assets.schema import (
+    ACTIVITY,
+    CATALOG,
+    DERIVED,
+    IDENTITY,
+    OPS,
+    depends_on,
+    logical_references,
+    metadata,
+    reads_activity,
+    reads_every_partition,
+)
+from seed_assets.schema import table as schema_table
 
 SPEC_TABLES = {
     "users", "profiles", "profile_media", "interest_subjects", "user_interests", "interest_dirty",
@@ -55,3 +67,23 @@ def test_activity_tables_are_partitioned_by_day(conn: psycopg.Connection) -> Non
         "SELECT c.relname FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid"
     ).fetchall()
     assert {r[0] for r in rows} == {t.name for t in ACTIVITY}
+
+
+def test_table_info_names_tables_and_columns_that_exist() -> None:
+    """``depends_on`` names earlier or same-tier tables (no cycle), ``reads_every_partition`` a
+    subset of them, and each logical reference a column of the table and of its target that no
+    foreign key already enforces."""
+    rank = {"catalog": 0, "identity": 1, "activity": 2, "derived": 3}
+    for t in (*IDENTITY, *ACTIVITY, *DERIVED):
+        upstream = depends_on(t)
+        assert t.name not in upstream
+        for name in upstream:
+            assert rank[schema_table(name).info["tier"]] <= rank[t.info["tier"]], (t.name, name)
+        assert set(reads_every_partition(t)) <= set(upstream), t.name
+        enforced = {fk.parent.name for fk in t.foreign_keys}
+        for column, target, target_column in logical_references(t):
+            assert column in t.columns and column not in enforced, (t.name, column)
+            assert target_column in schema_table(target).columns, (t.name, target)
+    for t in (*CATALOG, *OPS):
+        assert not depends_on(t) and not logical_references(t)
+    assert {t.name for t in DERIVED if reads_activity(t)} == {"user_traits", "trending"}
