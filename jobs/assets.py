@@ -16,14 +16,14 @@ import psycopg
 from jobs import matching, stats, trending, users
 from seed_assets import database, partitions
 from seed_assets.config import SeedParams
-from seed_assets.defs.assets import table_asset_args
 from seed_assets.defs.partitions import SINGLE_RUN, daily_partitions, shard_partitions
 from seed_assets.defs.resources import PostgresResource, SeedConfig
-from seed_assets.defs.writing import Work, write_partitions
 from seed_assets.progress import Progress
 from seed_assets.read import query_frame
 from seed_assets.schema import depends_on, reads_every_partition
 from seed_assets.schema import table as schema_table
+from seed_assets.steps import table_asset_args, write_partitions
+from seed_assets.write import Work
 
 ALL = dg.AllPartitionMapping()
 N_OPTIONS = "SELECT id AS question_id, cardinality(options) AS n FROM quiz_questions"

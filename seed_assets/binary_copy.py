@@ -1,4 +1,5 @@
-"""PostgreSQL's binary COPY format, built from polars columns with numpy (no Python per row).
+"""PostgreSQL's binary COPY format, built from polars columns with numpy (no Python per row, but
+for array columns, encoded value by value).
 
 Binary COPY spares the server from parsing text (timestamps above all), which is most of a
 load's cost. The same bytes are canonical for the data they carry, so a digest of the stream sent

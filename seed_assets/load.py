@@ -3,8 +3,8 @@
 Running a write twice equals running it once; a crash leaves the old partition or the new one, never
 half of one; two writers of the same partition serialise on a transaction-scoped advisory lock
 instead of doubling it (DESIGN.md §4). Rows travel through binary ``COPY ... FROM STDIN``,
-encoded with numpy (``binary_copy.py``: no Python per row), with the column list taken from the
-schema.
+encoded with numpy (``binary_copy.py``: no Python per row, except in array columns, which are
+encoded value by value), with the column list taken from the schema.
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ Dagster steps.
 A step takes a ready shard instead of generating it, waits for one being generated, or generates
 it itself when the thread has not reached it. The bytes are the same either way: generation is a
 pure function of the parameters and the shard, and the manifest's digest is of those bytes.
-Nothing here touches a database or Dagster.
+The command that starts a prefetcher hands it to the steps (:class:`seed_assets.write.Generation`)
+and stops it when they are done. Nothing here touches a database or Dagster.
 """
 
 from __future__ import annotations
@@ -60,6 +61,11 @@ class Prefetcher:
     def start(self) -> Prefetcher:
         self._thread.start()
         return self
+
+    @classmethod
+    def identity(cls, params: SeedParams, budget_bytes: int = DEFAULT_BUDGET_BYTES) -> Prefetcher:
+        """A started prefetcher of ``params``'s identity tier, in the order the steps write it."""
+        return cls(params, generators.IDENTITY_ORDER, budget_bytes).start()
 
     def join(self, timeout: float | None = None) -> None:
         """Wait until the thread has nothing more to generate (or is held by the budget)."""
@@ -155,32 +161,3 @@ def _batches(shards: list[Partition], users: int) -> list[list[Partition]]:
         else:
             out.append([part])
     return out
-
-
-_current: Prefetcher | None = None
-_lock = threading.Lock()
-
-
-def start(params: SeedParams, budget_bytes: int = DEFAULT_BUDGET_BYTES) -> Prefetcher:
-    """Start prefetching ``params``'s identity tier (replacing any earlier prefetcher)."""
-    global _current
-    with _lock:
-        if _current is not None:
-            _current.stop()
-        _current = Prefetcher(params, generators.IDENTITY_ORDER, budget_bytes).start()
-        return _current
-
-
-def stop() -> None:
-    global _current
-    with _lock:
-        if _current is not None:
-            _current.stop()
-        _current = None
-
-
-def take(params: SeedParams, table: str, lo: int, hi: int) -> Encoded | None:
-    """A prefetched shard for the step that writes it, or None (then the step generates it)."""
-    with _lock:
-        current = _current
-    return current.take(params, table, lo, hi) if current is not None else None

@@ -96,4 +96,6 @@ def test_the_identity_prefetcher_serves_only_its_parameters() -> None:
     assert fetcher.take(SMALL, "users", lo, hi) is None  # stopped: steps generate
     # What a step is given generates it then, the same rows.
     made = generation.identity(SMALL, "users", lo, hi)
-    assert isinstance(made, pl.DataFrame) and made.equals(generators.IDENTITY["users"](SMALL, lo, hi))
+    assert isinstance(made, pl.DataFrame) and made.equals(
+        generators.IDENTITY["users"](SMALL, lo, hi)
+    )

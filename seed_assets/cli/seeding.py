@@ -9,12 +9,13 @@ import subprocess
 import sys
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import click
 from rich.console import Console
 
-from seed_assets import command_lock, database, ddl, guard, prefetch, runs
+from seed_assets import command_lock, database, ddl, guard, partitions, runs
 from seed_assets.cli.common import (
     STATIC_JOBS,
     err,
@@ -26,9 +27,12 @@ from seed_assets.cli.common import (
     seed_params,
 )
 from seed_assets.config import ConfigError, SeedParams
+from seed_assets.memo import Memo
+from seed_assets.prefetch import Prefetcher
 from seed_assets.progress import Listeners, OnFinish
 from seed_assets.report import RichProgress, timings_json, timings_table
 from seed_assets.schema import metadata as schema_metadata
+from seed_assets.write import Generation
 
 FINISH_LABEL = "keys, indexes, foreign keys, ANALYZE"
 JSON_OPTION = click.option(
@@ -215,6 +219,29 @@ def _recorded(url: str) -> tuple[SeedParams, runs.Expectation]:
         return params, exp
 
 
+@dataclass(frozen=True)
+class _Job:
+    """One seeding command: what it writes, over which days, and how it reports."""
+
+    params: SeedParams
+    command: str
+    groups: list[str]
+    first_day: dt.date
+    n_days: int
+    exclude: set[str]
+    as_json: bool
+    plan: dict[str, list[str]] | None  # {activity table: days}: a resumed run's partitions
+    started: float
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.first_day + dt.timedelta(days=max(self.n_days, 1) - 1)
+
+    @property
+    def days(self) -> tuple[dt.date, dt.date] | None:
+        return (self.first_day, self.last_day) if self.n_days else None
+
+
 def _seed(
     params: SeedParams,
     command: str,
@@ -231,77 +258,68 @@ def _seed(
     those partitions of the activity tier instead of every day (a resumed run)."""
     started = time.perf_counter()
     last_day = first_day + dt.timedelta(days=max(n_days, 1) - 1)
-    if params.end_date is None or params.end_date <= last_day:
-        params = params.replace(end_date=last_day + dt.timedelta(days=1))  # partitions exist
-    if "identity" in groups:  # generated while Dagster and the database start
-        prefetch.start(params)
+    params = partitions.through(params, last_day)  # its day partitions exist
+    job = _Job(params, command, groups, first_day, n_days, exclude or set(), as_json, plan, started)
+    # Generated while Dagster and the database start, and handed to the identity step.
+    fetcher = Prefetcher.identity(params) if "identity" in groups else None
     # Importing Dagster takes seconds: do it while the database starts.
     background = ThreadPoolExecutor(max_workers=1)
     imported = background.submit(import_dagster)
     try:
         url = url or database.resolve_url(prepare=_prepare_dagster)
         with command_lock.held(url, command):
-            _seed_locked(
-                params,
-                command,
-                groups,
-                first_day,
-                n_days,
-                url,
-                exclude,
-                as_json,
-                plan,
-                started,
-                background,
-                imported,
-            )
+            run_id, bulk, made = _open_run(job, url, background)
+            imported.result()
+            instance = made.result()
+            background.shutdown()
+            memo = Memo.from_env(database.seed_home() / "cache")
+            generation = Generation(prefetcher=fetcher, memo=memo)
+            timings, extra = _load(job, url, run_id, bulk, instance, generation)
+            with database.connection(url, autocommit=True) as conn:
+                runs.finish(conn, run_id, "success", {t.table: t.rows for t in timings})
+            _summary(job, timings, extra)
     finally:
-        prefetch.stop()
+        if fetcher:
+            fetcher.stop()
         background.shutdown()
 
 
-def _seed_locked(
-    params: SeedParams,
-    command: str,
-    groups: list[str],
-    first_day: dt.date,
-    n_days: int,
-    url: str,
-    exclude: set[str] | None,
-    as_json: bool,
-    plan: dict[str, list[str]] | None,
-    started: float,
-    background: ThreadPoolExecutor,
-    imported: Future[None],
-) -> None:
-    last_day = first_day + dt.timedelta(days=max(n_days, 1) - 1)
+def _open_run(job: _Job, url: str, background: ThreadPoolExecutor) -> tuple[str, bool, Future[Any]]:
+    """Check the database (host, guard, schema), make its tables, record the run as started and
+    start making the Dagster instance in the background: (run id, bulk load, the instance)."""
     guard.check_host(url)  # before connecting anywhere
     with database.connection(url, autocommit=True) as conn:
-        guard.ensure_writable(conn, url, command)  # an empty database gets the marker here
+        guard.ensure_writable(conn, url, job.command)  # an empty database gets the marker here
         from seed_assets import drift
 
-        drift.check(conn, command)  # the live schema as expected, before anything is written
+        drift.check(conn, job.command)  # the live schema as expected, before anything is written
         # The Dagster instance (and its storage's tables) is made in the background too.
         made = background.submit(_instance, url)
         bulk = ddl.is_empty(conn)
         ddl.ensure_schema(conn, bare=bulk)
         run_id = command_lock.new_run_id()
-        runs.start(conn, run_id, command, params, (first_day, last_day) if n_days else None)
-    what = f"{params.users:,} users" if "identity" in groups else "activity"
-    span = f", days {first_day}..{last_day}" if "activity" in groups else ""
+        runs.start(conn, run_id, job.command, job.params, job.days)
+    what = f"{job.params.users:,} users" if "identity" in job.groups else "activity"
+    span = f", days {job.first_day}..{job.last_day}" if "activity" in job.groups else ""
     err.print(
-        f"{command}: {what} (run seed {params.run_seed!r}{span}) into {database.redact(url)}",
+        f"{job.command}: {what} (run seed {job.params.run_seed!r}{span}) into "
+        f"{database.redact(url)}",
         highlight=False,
     )
-    imported.result()
-    instance = made.result()
-    background.shutdown()
+    return run_id, bulk, made
+
+
+def _load(
+    job: _Job, url: str, run_id: str, bulk: bool, instance: Any, generation: Generation
+) -> tuple[list[Any], list[tuple[str, float]]]:
+    """Run the job's tiers through Dagster, phase by phase; on a first (bulk) load, build each
+    table's keys as soon as it is written and the foreign keys at the end of each phase. Returns
+    (each table's timing, the finisher's extra phases)."""
     from seed_assets import orchestrate
 
-    days = (first_day.isoformat(), last_day.isoformat()) if n_days else None
     # A first load writes bare tables, then builds keys, indexes and foreign keys once, at the end
     # of the seeded tiers (the derived jobs then read indexed tables), and of the derived one.
-    phases = [[g for g in groups if g != "derived"], [g for g in groups if g == "derived"]]
+    phases = [[g for g in job.groups if g != "derived"], [g for g in job.groups if g == "derived"]]
     timings: list[orchestrate.TableTiming] = []
     extra: list[tuple[str, float]] = []
     finisher = ddl.BulkFinisher(url) if bulk else None
@@ -309,7 +327,9 @@ def _seed_locked(
         with RichProgress(err) as bars:
             # The bars, and the finisher: a table's keys are built once it is written.
             listener = Listeners(bars, OnFinish(finisher.table_written)) if finisher else bars
-            resources = orchestrate.resources(params, url, bulk=bulk, progress=listener)
+            resources = orchestrate.resources(
+                job.params, url, bulk=bulk, progress=listener, generation=generation
+            )
             for phase in (p for p in phases if p):
                 last = phase is phases[-1] or not phases[-1]
                 if finisher:
@@ -317,21 +337,11 @@ def _seed_locked(
                     expected = {
                         t.name
                         for t in schema_metadata.sorted_tables
-                        if t.info.get("tier") in phase and t.name not in (exclude or set())
+                        if t.info.get("tier") in phase and t.name not in job.exclude
                     }
                     finisher.expect(expected, None if last else expected)
                 try:
-                    written = []
-                    tiers = phase
-                    if plan is not None and "activity" in phase:
-                        chosen = {t: keys for t, keys in plan.items() if keys}
-                        written += orchestrate.run_partitions(
-                            params, resources, instance, chosen, command
-                        )
-                        tiers = [g for g in phase if g != "activity"]
-                    written += orchestrate.run_tiers(
-                        params, resources, instance, tiers, days, command, exclude or set()
-                    )
+                    written = _run_phase(job, phase, resources, instance)
                 except Exception:
                     with database.connection(url, autocommit=True) as conn:
                         runs.finish(conn, run_id, "failure", {})
@@ -344,15 +354,38 @@ def _seed_locked(
                     finisher.complete([t.table for t in written], tables=tables)
                     extra.append((f"{FINISH_LABEL} ({', '.join(phase)})", time.perf_counter() - t0))
     finally:
-        prefetch.stop()
+        if generation.prefetcher:
+            generation.prefetcher.stop()
         if finisher:
             finisher.close()
-    with database.connection(url, autocommit=True) as conn:
-        runs.finish(conn, run_id, "success", {t.table: t.rows for t in timings})
-    total = time.perf_counter() - started
-    if as_json:
+    return timings, extra
+
+
+def _run_phase(
+    job: _Job, phase: list[str], resources: dict[str, object], instance: Any
+) -> list[Any]:
+    """One phase's tiers: a resumed run's planned activity partitions, then the rest."""
+    from seed_assets import orchestrate
+
+    written = []
+    tiers = phase
+    if job.plan is not None and "activity" in phase:
+        chosen = {t: keys for t, keys in job.plan.items() if keys}
+        written += orchestrate.run_partitions(job.params, resources, instance, chosen, job.command)
+        tiers = [g for g in phase if g != "activity"]
+    days = (job.first_day.isoformat(), job.last_day.isoformat()) if job.n_days else None
+    written += orchestrate.run_tiers(
+        job.params, resources, instance, tiers, days, job.command, job.exclude
+    )
+    return written
+
+
+def _summary(job: _Job, timings: list[Any], extra: list[tuple[str, float]]) -> None:
+    total = time.perf_counter() - job.started
+    if job.as_json:
         server = None if os.environ.get("DATABASE_URL") else database.last_start
-        click.echo(json.dumps(timings_json(command, timings, extra, total, server), indent=2))
+        summary = timings_json(job.command, timings, extra, total, server)
+        click.echo(json.dumps(summary, indent=2))
     else:
         Console().print(timings_table(timings, extra, total))
 

@@ -6,14 +6,14 @@ import dagster as dg
 
 from seed_assets import generators, partitions
 from seed_assets.config import SeedParams
-from seed_assets.database import seed_home
-from seed_assets.defs.assets import seed_params, table_asset_args
+from seed_assets.defs.assets import seed_params
 from seed_assets.defs.partitions import SINGLE_RUN, daily_partitions
 from seed_assets.defs.resources import PostgresResource, SeedConfig
-from seed_assets.defs.writing import write_partitions
-from seed_assets.generators.activity import TABLES, memo, simulate_day
+from seed_assets.generators.activity import TABLES
 from seed_assets.progress import Progress
 from seed_assets.schema import depends_on, table
+from seed_assets.steps import table_asset_args, write_partitions
+from seed_assets.write import Generation
 
 
 def build_activity(params_at_load: SeedParams) -> dg.AssetsDefinition:
@@ -44,10 +44,10 @@ def build_activity(params_at_load: SeedParams) -> dg.AssetsDefinition:
         seed_config: SeedConfig,
         database: PostgresResource,
         progress: dg.ResourceParam[Progress],
+        generation: dg.ResourceParam[Generation],
     ):
         """Simulates each day of the range once and writes every selected table for it."""
         params = seed_config.params()
-        memo.enable(seed_home() / "cache")  # earlier days' matches and first likes, on disk
         selected = [t for t in TABLES if dg.AssetKey(t) in context.selected_asset_keys]
         work = []
         for key in context.partition_keys:
@@ -55,7 +55,8 @@ def build_activity(params_at_load: SeedParams) -> dg.AssetsDefinition:
             if date < params.start_date:
                 raise dg.Failure(f"day {key} is before the start date {params.start_date}")
             day = (date - params.start_date).days
-            work.append((partitions.day_partition(date), lambda day=day: simulate_day(params, day)))
+            # With the memo of earlier days' matches, chats and first likes the command gives.
+            work.append((partitions.day_partition(date), lambda d=day: generation.day(params, d)))
         results = write_partitions(selected, params, database, progress, work)
         yield from results.values()
 

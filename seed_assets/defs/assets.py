@@ -5,7 +5,6 @@ from collections.abc import Callable
 from typing import Any
 
 import dagster as dg
-import polars as pl
 from pydantic import Field
 
 from seed_assets import (
@@ -14,23 +13,20 @@ from seed_assets import (
     generators,
     guard,
     partitions,
-    prefetch,
     runs,
-    versions,
 )
 from seed_assets.config import ConfigError, SeedParams
 from seed_assets.database import connection, redact
 from seed_assets.defs.partitions import SINGLE_RUN, shard_partitions
 from seed_assets.defs.resources import PostgresResource, SeedConfig
 from seed_assets.defs.schedules import DAYS_TAG
-from seed_assets.defs.writing import write_table, write_tables
-from seed_assets.frames import column_metadata
-from seed_assets.load import Encoded
 from seed_assets.partitions import Partition
 from seed_assets.progress import Progress
 from seed_assets.reset import reset as reset_tables
 from seed_assets.schema import depends_on, seed_runs
 from seed_assets.schema import table as schema_table
+from seed_assets.steps import table_asset_args, write_table, write_tables
+from seed_assets.write import Generation, Rows
 
 
 class SeedParamsConfig(dg.Config):
@@ -91,26 +87,6 @@ def _reset(context: dg.AssetExecutionContext, url: str, scope: str, params: Seed
     return sum(removed.values())
 
 
-def table_metadata(name: str) -> dict[str, object]:
-    columns = [
-        dg.TableColumn(c["name"], c["type"], description=c["description"])
-        for c in column_metadata(name)
-    ]
-    return {"dagster/column_schema": dg.TableSchema(columns=columns), "dagster/table_name": name}
-
-
-def table_asset_args(name: str) -> dict[str, Any]:
-    """What every table asset declares: code version (its tier's content digest,
-    :mod:`seed_assets.versions`), kind, description and column schema, all derived from the
-    schema."""
-    return {
-        "code_version": versions.code_version(name),
-        "kinds": {"postgres"},
-        "description": schema_table(name).comment or name,
-        "metadata": table_metadata(name),
-    }
-
-
 def catalog_asset(name: str) -> dg.AssetsDefinition:
     make_frame = generators.CATALOG[name]
 
@@ -159,6 +135,7 @@ def build_identity(params_at_load: SeedParams) -> dg.AssetsDefinition:
         seed_config: SeedConfig,
         database: PostgresResource,
         progress: dg.ResourceParam[Progress],
+        generation: dg.ResourceParam[Generation],
     ):
         """Generates each selected table for each user shard of the range and writes it, table
         by table (dependencies first) on one pipelined writer."""
@@ -173,26 +150,16 @@ def build_identity(params_at_load: SeedParams) -> dg.AssetsDefinition:
             t for t in generators.IDENTITY_ORDER if dg.AssetKey(t) in context.selected_asset_keys
         ]
         parts = [partitions.shard_partition(params, key) for key in context.partition_keys]
-        yield from write_tables(selected, params, database, progress, parts, _shard(params))
+        make = _shard(params, generation)
+        yield from write_tables(selected, params, database, progress, parts, make)
 
     return identity
 
 
-def _shard(params: SeedParams) -> Callable[[str, Partition], pl.DataFrame | Encoded]:
-    def make(table: str, part: Partition) -> pl.DataFrame | Encoded:
+def _shard(params: SeedParams, generation: Generation) -> Callable[[str, Partition], Rows]:
+    def make(table: str, part: Partition) -> Rows:
         lo, hi = int(part.lo), int(part.hi)  # type: ignore[arg-type]
         # `seed up` may have generated it already, while Dagster and the database started.
-        return prefetch.take(params, table, lo, hi) or generators.IDENTITY[table](params, lo, hi)
+        return generation.identity(params, table, lo, hi)
 
     return make
-
-
-def build_assets(params: SeedParams) -> list[dg.AssetsDefinition]:
-    from seed_assets.defs.activity import build_activity  # it builds on this module's assets
-
-    return [
-        seed_params,
-        *(catalog_asset(name) for name in generators.CATALOG),
-        build_identity(params),
-        build_activity(params),
-    ]

@@ -1,7 +1,8 @@
 """Pure generators: (params, partition bounds) -> polars frame, one per seeded table.
 
-No I/O and no Dagster here. ``IDENTITY`` maps each identity table to its generator; every
-generator is a function of the run seed, the calibration profile and user ids only.
+No I/O, no environment and no Dagster here: the activity tier's on-disk memo of earlier days is
+given to it by the caller (``seed_assets/memo.py``). ``IDENTITY`` maps each identity table to
+its generator; every generator is a function of the run seed, the calibration profile and user ids only.
 """
 
 from __future__ import annotations

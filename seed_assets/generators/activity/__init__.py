@@ -25,6 +25,7 @@ from seed_assets.generators.activity.chat import (
 from seed_assets.generators.activity.swipes import day_swipes
 from seed_assets.generators.clock import US_PER_DAY, epoch_day
 from seed_assets.generators.population import population
+from seed_assets.memo import NO_MEMO, Memo
 from seed_assets.rng import Rng
 
 TABLES = ("posts", "likes", "matches", "conversations", "messages", "feed_seen")
@@ -45,9 +46,9 @@ def _ts(micros: np.ndarray) -> pl.Series:
     return pl.Series(micros, dtype=pl.Int64).cast(pl.Datetime("us", "UTC"))
 
 
-def likes(params: SeedParams, day: int) -> pl.DataFrame:
+def likes(params: SeedParams, day: int, memo: Memo = NO_MEMO) -> pl.DataFrame:
     ids = population(params).people.ids
-    s = day_swipes(params, day)
+    s = day_swipes(params, day, memo)
     order = np.lexsort((ids[s.target], ids[s.swiper]))
     return pl.DataFrame(
         {
@@ -61,9 +62,9 @@ def likes(params: SeedParams, day: int) -> pl.DataFrame:
     )
 
 
-def matches(params: SeedParams, day: int) -> pl.DataFrame:
+def matches(params: SeedParams, day: int, memo: Memo = NO_MEMO) -> pl.DataFrame:
     ids = population(params).people.ids
-    m = matches_on(params, day)
+    m = matches_on(params, day, memo)
     return pl.DataFrame(
         {
             "id": m.match_id,
@@ -75,11 +76,13 @@ def matches(params: SeedParams, day: int) -> pl.DataFrame:
     )
 
 
-def chat_frames(params: SeedParams, day: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+def chat_frames(
+    params: SeedParams, day: int, memo: Memo = NO_MEMO
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(conversations started on ``day``, messages sent on ``day``)."""
     pop = population(params)
     ids = pop.people.ids
-    c = chats_touching(params, day)
+    c = chats_touching(params, day, memo)
     today = (c.at_us >= day * US_PER_DAY) & (c.at_us < (day + 1) * US_PER_DAY)
     opened = today & (c.seq == 0)
     conversations = pl.DataFrame(
@@ -149,14 +152,15 @@ def _bodies(
     return frame.select(body.alias("body")).to_series()
 
 
-def simulate_day(params: SeedParams, day: int) -> dict[str, pl.DataFrame]:
-    """Every activity table's rows for day ``day`` (0 = the start date)."""
+def simulate_day(params: SeedParams, day: int, memo: Memo = NO_MEMO) -> dict[str, pl.DataFrame]:
+    """Every activity table's rows for day ``day`` (0 = the start date). ``memo``: where earlier
+    days' intermediates are kept, if anywhere (:mod:`seed_assets.memo`); the rows are the same."""
     day_posts = posts_mod.posts(params, day)
-    conversations, messages = chat_frames(params, day)
+    conversations, messages = chat_frames(params, day, memo)
     return {
         "posts": day_posts,
-        "likes": likes(params, day),
-        "matches": matches(params, day),
+        "likes": likes(params, day, memo),
+        "matches": matches(params, day, memo),
         "conversations": conversations,
         "messages": messages,
         "feed_seen": posts_mod.feed_seen(params, day, day_posts),

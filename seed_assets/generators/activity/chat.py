@@ -18,10 +18,11 @@ from numpy.typing import NDArray
 
 from seed_assets import calibration
 from seed_assets.config import SeedParams
-from seed_assets.generators.activity import memo, named
+from seed_assets.generators.activity import named
 from seed_assets.generators.activity.swipes import day_swipes
 from seed_assets.generators.clock import US_PER_DAY, US_PER_MINUTE, epoch_day
 from seed_assets.generators.population import population
+from seed_assets.memo import NO_MEMO, Memo
 from seed_assets.rng import Rng
 from seed_assets.scoring import compatibility
 
@@ -62,9 +63,12 @@ def entity_id(day: int, params: SeedParams, rank: I64) -> I64:
 
 
 @lru_cache(maxsize=12)
-@memo.memoized("matches", DayMatches)
-def matches_on(params: SeedParams, day: int) -> DayMatches:
-    swipes = day_swipes(params, day)
+def matches_on(params: SeedParams, day: int, memo: Memo = NO_MEMO) -> DayMatches:
+    return memo.get("matches", DayMatches, params, day, lambda: _matches_on(params, day, memo))
+
+
+def _matches_on(params: SeedParams, day: int, memo: Memo) -> DayMatches:
+    swipes = day_swipes(params, day, memo)
     m = swipes.match
     a = np.minimum(swipes.swiper[m], swipes.target[m])
     b = np.maximum(swipes.swiper[m], swipes.target[m])
@@ -156,17 +160,20 @@ def _named_matches(params: SeedParams, m: DayMatches) -> NDArray[np.bool_] | Non
 
 
 @lru_cache(maxsize=8)  # consecutive days share all but one day of their window
-@memo.memoized("chats", Chats)
-def day_chats(params: SeedParams, match_day: int) -> Chats:
+def day_chats(params: SeedParams, match_day: int, memo: Memo = NO_MEMO) -> Chats:
     """Every message of the chats of the matches made on ``match_day``."""
-    return chats(params, matches_on(params, match_day), match_day)
+
+    def compute() -> Chats:
+        return chats(params, matches_on(params, match_day, memo), match_day)
+
+    return memo.get("chats", Chats, params, match_day, compute)
 
 
-def chats_touching(params: SeedParams, day: int) -> Chats:
+def chats_touching(params: SeedParams, day: int, memo: Memo = NO_MEMO) -> Chats:
     """All messages of matches whose chats can reach ``day`` (the window of earlier matches)."""
     act = calibration.load(params.calibration)["activity"]
     parts = [
-        day_chats(params, d)
+        day_chats(params, d, memo)
         for d in range(max(0, day - int(act["conversation_window_days"])), day + 1)
     ]
     return Chats(

@@ -18,11 +18,12 @@ from numpy.typing import NDArray
 
 from seed_assets import calibration
 from seed_assets.config import SeedParams
-from seed_assets.generators.activity import memo, named
+from seed_assets.generators.activity import named
 from seed_assets.generators.activity.budget import NEVER, budget
 from seed_assets.generators.activity.decks import decks
 from seed_assets.generators.clock import US_PER_DAY, US_PER_MINUTE, time_of_day_micros
 from seed_assets.generators.population import population, since_signup_us
+from seed_assets.memo import NO_MEMO, Memo
 from seed_assets.rng import Rng
 from seed_assets.scoring import compatibility
 
@@ -151,21 +152,24 @@ class FirstLikes:
 
 
 @lru_cache(maxsize=4)
-@memo.memoized("first-likes", FirstLikes)
-def first_likes(params: SeedParams, day: int) -> FirstLikes:
+def first_likes(params: SeedParams, day: int, memo: Memo = NO_MEMO) -> FirstLikes:
+    return memo.get("first-likes", FirstLikes, params, day, lambda: _first_likes(params, day))
+
+
+def _first_likes(params: SeedParams, day: int) -> FirstLikes:
     earlier = deck_swipes(params, day)
     liked = earlier.first & earlier.like
     return FirstLikes(earlier.swiper[liked], earlier.target[liked])
 
 
-def review_swipes(params: SeedParams, day: int) -> DaySwipes:
+def review_swipes(params: SeedParams, day: int, memo: Memo = NO_MEMO) -> DaySwipes:
     """Answers given on ``day`` to likes received on earlier days, before the deck got there."""
     act = calibration.load(params.calibration)["activity"]
     parts = []
     for back in range(1, int(act["review_delay_max"]) + 1):
         if day - back < 0:
             continue
-        earlier = first_likes(params, day - back)
+        earlier = first_likes(params, day - back, memo)
         liker, reviewer = earlier.liker, earlier.target
         due = review_delay(params, reviewer, liker) == back
         liker, reviewer = liker[due], reviewer[due]
@@ -192,11 +196,11 @@ def review_swipes(params: SeedParams, day: int) -> DaySwipes:
 
 
 @lru_cache(maxsize=8)
-def day_swipes(params: SeedParams, day: int) -> DaySwipes:
+def day_swipes(params: SeedParams, day: int, memo: Memo = NO_MEMO) -> DaySwipes:
     """Every swipe made on ``day`` (deck walks and reviews)."""
     if day < 0:
         return review_swipes(params, -1)  # empty
-    parts = [deck_swipes(params, day), review_swipes(params, day)]
+    parts = [deck_swipes(params, day), review_swipes(params, day, memo)]
     if day == 0 and params.named_accounts:
         swiper, target, first, match, at = named.swipes(params)
         parts.append(DaySwipes(swiper, target, np.ones(len(swiper), bool), first, match, at))
