@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Collection
 from concurrent.futures import Future, ThreadPoolExecutor
+from graphlib import TopologicalSorter
 
 import psycopg
 import sqlalchemy as sa
@@ -178,39 +179,75 @@ def finish_bulk_load(
 
 
 class BulkFinisher:
-    """Finishes a bulk load's tables while the rest still loads.
+    """Finishes a bulk load's tables while the rest still loads, as a task graph.
 
-    When a table's last partition is written (``table_written``), its primary key, indexes and
-    ANALYZE are built on a background connection (two at most), while the next tables are
-    generated and loaded: on two cores the generation leaves a backend idle much of the time.
-    ``complete`` waits for those, then does what remains and the foreign keys
-    (``finish_bulk_load``).
+    Each written table (``table_written``) is a task: its primary key, indexes and ANALYZE, and
+    the foreign keys whose referenced table is finished already, built on a background connection
+    (two at most) while the next tables are generated and loaded: on two cores the generation
+    leaves a backend idle much of the time. ``expect`` adds the phase's last task, the rest of the
+    finish (``finish_bulk_load`` over its scope: the foreign keys), which a
+    ``graphlib.TopologicalSorter`` starts once every expected table is finished, while Dagster
+    still records the run. ``complete`` waits for the tasks and does (or checks) the rest.
     """
+
+    _REST = ""  # the graph's node for the rest of the finish (no table has an empty name)
 
     def __init__(self, url: str) -> None:
         self._url = url
         # Two: the identity tier's tables are written by one step and finish close together.
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="seed-finisher")
-        self._rest = ThreadPoolExecutor(max_workers=1, thread_name_prefix="seed-finisher-rest")
-        self._jobs: dict[str, Future[None]] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # (a task finished already calls back at once)
+        self._jobs: dict[str, Future[None]] = {}  # the tables' tasks, started when written
+        self._graph: TopologicalSorter[str] | None = None  # the phase's tables, then the rest
         self._expected: set[str] = set()
+        self._handed: set[str] = set()  # ready in the graph, not yet marked done
         self._scope: Collection[str] | None = None
-        self._early: Future[None] | None = None
+        self._rest: Future[None] | None = None
 
     def expect(self, tables: Collection[str], scope: Collection[str] | None) -> None:
-        """The tables the next phase writes. Once the last of them is written, the rest of the
-        finish (``finish_bulk_load`` over ``scope``: the foreign keys) starts at once, in the
-        background, while Dagster still records the run; ``complete`` then waits for it."""
+        """The tables the next phase writes. Once each of them (and any table still finishing)
+        is finished, the rest of the finish (``finish_bulk_load`` over ``scope``) starts at once,
+        in the background; ``complete`` then waits for it."""
         with self._lock:
-            self._expected, self._scope, self._early = set(tables), scope, None
+            graph = TopologicalSorter({self._REST: {*tables, *self._jobs}}) if tables else None
+            if graph is not None:
+                graph.prepare()
+            self._graph, self._expected, self._scope = graph, set(tables), scope
+            self._handed, self._rest = set(), None
+            self._advance()
 
     def table_written(self, name: str) -> None:
         with self._lock:
             if name in metadata.tables and name not in self._jobs:
-                self._jobs[name] = self._pool.submit(self._finish_table, name)
-            if self._expected and self._early is None and self._expected <= self._jobs.keys():
-                self._early = self._rest.submit(self._finish_rest, [], self._scope)
+                job = self._pool.submit(self._finish_table, name)
+                self._jobs[name] = job
+                job.add_done_callback(lambda job: self._finished(name, job))
+                self._advance()
+
+    def _finished(self, name: str, job: Future[None]) -> None:
+        with self._lock:
+            if job.exception() is None and self._graph and name in self._handed:
+                self._handed.discard(name)
+                self._graph.done(name)
+                self._advance()
+
+    def _advance(self) -> None:
+        """Marks the graph's finished tables done and starts the rest when it is ready (called
+        holding the lock)."""
+        graph = self._graph
+        while graph is not None and graph.is_active():
+            ready = graph.get_ready()
+            self._handed.update(ready)
+            if self._REST in ready:
+                self._rest = self._pool.submit(self._finish_rest, [], self._scope)
+                return
+            finished = [n for n in self._handed if n in self._jobs and self._jobs[n].done()]
+            finished = [n for n in finished if self._jobs[n].exception() is None]
+            if not finished:
+                return
+            for name in finished:
+                self._handed.discard(name)
+                graph.done(name)
 
     def _finish_table(self, name: str) -> None:
         from seed_assets import database
@@ -245,23 +282,25 @@ class BulkFinisher:
                 ready.append(fk)
         return ready
 
-    def _finish_rest(self, tables_to_analyze: list[str], tables: Collection[str] | None) -> None:
-        for job in list(self._jobs.values()):
-            job.result()
-        rest = [t for t in tables_to_analyze if t not in self._jobs]
-        finish_bulk_load(self._url, rest, tables=tables)
-
     def complete(self, tables_to_analyze: list[str], tables: Collection[str] | None = None) -> None:
         """Wait for the tables finished so far, then finish the rest (``finish_bulk_load``;
-        started early if ``expect`` saw every table written, and then only checked here)."""
+        started early if every expected table was finished, and then only checked here)."""
         with self._lock:
-            early, self._expected, self._early = self._early, set(), None
-        if early is not None:
-            early.result()
+            rest, self._rest = self._rest, None
+            self._graph, self._expected, self._handed = None, set(), set()
+        if rest is not None:
+            rest.result()
         self._finish_rest(tables_to_analyze, tables)
 
+    def _finish_rest(self, tables_to_analyze: list[str], tables: Collection[str] | None) -> None:
+        with self._lock:
+            jobs = dict(self._jobs)
+        for job in jobs.values():
+            job.result()
+        rest = [t for t in tables_to_analyze if t not in jobs]
+        finish_bulk_load(self._url, rest, tables=tables)
+
     def close(self) -> None:
-        self._rest.shutdown(wait=True, cancel_futures=True)
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
