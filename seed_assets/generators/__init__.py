@@ -2,7 +2,8 @@
 
 No I/O, no environment and no Dagster here: the activity tier's on-disk memo of earlier days is
 given to it by the caller (``seed_assets/memo.py``). ``IDENTITY`` maps each identity table to
-its generator; every generator is a function of the run seed, the calibration profile and user ids only.
+its generator; every generator is a function of the run seed, the calibration profile and user
+ids only.
 """
 
 from __future__ import annotations
