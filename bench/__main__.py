@@ -1,86 +1,164 @@
-"""``python -m bench <workload> [--repeat N] [--record]``; without a workload: all, recorded.
+"""``python -m bench [identity|activity|derived|render] ...``; without a command: all, recorded.
 
-Prints each workload's table (medians of ``--repeat`` repetitions, same-run ratios) to stdout,
-progress to stderr, and with ``--record`` appends a section per workload to bench/RESULTS.md.
+Each workload prints its table(s) (medians of ``--repeat`` repetitions, same-run ratios) to
+stdout and progress to stderr, and writes its sections as JSON: with ``--record`` to
+``bench/results/``, then RESULTS.md and the plots are rendered from every recorded file; without,
+under the git-ignored ``bench/out/``.
 """
 
 from __future__ import annotations
 
-import argparse
+import os
+import shlex
+import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
+import click
+import psutil
 from rich.console import Console
 
-from bench import activity, derived, identity, machine, report
-from bench.workload import Workload, positive_int
+from bench import activity, derived, identity, plots, report
+from bench.activity.sizes import DEFAULT_PEER, DEFAULT_SIZES, SIZES, Size
 
-WORKLOADS: dict[str, Workload] = {
-    w.name: w for w in (identity.WORKLOAD, activity.WORKLOAD, derived.WORKLOAD)
-}
-OUT = Path(__file__).resolve().parent / "out"  # git-ignored: logs of the subprocesses
+PROJECT = Path(__file__).resolve().parent.parent
+OUT = PROJECT / "bench" / "out"  # git-ignored: logs of the subprocesses, unrecorded results
+Run = Callable[[Console, Path], list[report.Section]]
 
 
-def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(
-        prog="python -m bench",
-        description="Benchmarks of seed-assets. Without a workload: run all, with --record.",
+def machine() -> str:
+    """nproc (CPUs this process may run on), the CPU model and the total memory."""
+    model = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    for line in cpuinfo.read_text().splitlines() if cpuinfo.exists() else []:
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    memory = psutil.virtual_memory().total / 2**30
+    return f"{len(os.sched_getaffinity(0))} CPUs (nproc), {model}, {memory:.1f} GiB RAM"
+
+
+def git_commit() -> str:
+    """``git rev-parse --short HEAD`` of the project: what is measured, as the run starts."""
+    done = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT, capture_output=True, text=True
     )
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--repeat", type=positive_int, default=3, help="repetitions; figures are medians (3)"
-    )
-    common.add_argument("--record", action="store_true", help="append to bench/RESULTS.md")
-    sub = top.add_subparsers(dest="workload", metavar="WORKLOAD")
-    for workload in WORKLOADS.values():
-        workload.add_arguments(
-            sub.add_parser(
-                workload.name, parents=[common], help=workload.help, description=workload.help
-            )
-        )
-    return top
+    return done.stdout.strip() or "unknown"
 
 
-def run_one(args: argparse.Namespace, stdout: Console, progress: Console) -> list[str]:
-    """Run one workload; print its table(s); return their Markdown sections when recording."""
-    workload = WORKLOADS[args.workload]
-    stamp = machine.utc_now()
-    commit = machine.git_commit()  # what is measured: the checkout as the run starts
-    log_dir = OUT / f"{stamp:%Y%m%dT%H%M%SZ}-{workload.name}"
-    result = workload.run(args, progress, log_dir)
-    sections = [result] if isinstance(result, report.Section) else list(result)
-    for section in sections:
-        report.render(section, stdout)
-    if not args.record:
-        return []
-    context = {
+def measure(name: str, record: bool, run: Run) -> None:
+    """Run one workload; show its sections; write them as JSON (and render, when recording)."""
+    stamp = datetime.now(UTC)  # noqa: TID251  # benchmarks may read the clock; generators never do
+    meta = {
         "when": f"{stamp:%Y-%m-%d %H:%M} UTC",
-        "machine": machine.machine(),
-        "commit": commit,
-        "command": machine.command_line(),
+        "machine": machine(),
+        "commit": git_commit(),
+        "command": f"cd {shlex.quote(str(Path.cwd()))} && "
+        + shlex.join([os.path.relpath(sys.executable), "-m", "bench", *sys.argv[1:]]),
     }
-    return [report.markdown(section, **context) for section in sections]
-
-
-def main(argv: Sequence[str] | None = None) -> int:
+    log_dir = OUT / f"{stamp:%Y%m%dT%H%M%SZ}-{name}"
     started = time.perf_counter()
-    top = parser()
-    args = top.parse_args(argv)
-    if args.workload is None:
-        runs = [top.parse_args([name, "--record"]) for name in WORKLOADS]
-    else:
-        runs = [args]
+    sections = run(Console(stderr=True), log_dir)
+    meta["elapsed"] = f"{time.perf_counter() - started:,.0f} s"
     stdout = Console(width=None if sys.stdout.isatty() else 160)
-    progress = Console(stderr=True)
-    recorded = [md for a in runs for md in run_one(a, stdout, progress)]
-    if recorded:
-        report.append(recorded)
-        stdout.print(f"recorded in {report.RESULTS}")
-    stdout.print(f"benchmark took {time.perf_counter() - started:,.1f} s")
-    return 0
+    for section in sections:
+        section.meta = meta | section.meta
+        report.show(section, stdout)
+    paths = report.record(
+        sections, f"{stamp:%Y%m%dT%H%MZ}", report.RECORDED if record else log_dir / "results"
+    )
+    stdout.print(f"results: {', '.join(str(p.relative_to(PROJECT)) for p in paths)}")
+    if record:
+        render_all(stdout)
+
+
+def render_all(stdout: Console) -> None:
+    sections = report.recorded()
+    report.render(sections)
+    images = plots.render(sections)
+    stdout.print(f"rendered {report.RESULTS.relative_to(PROJECT)}", *images)
+
+
+def _sizes(text: str, allow_none: bool = False) -> list[Size]:
+    if allow_none and text.strip().lower() == "none":
+        return []
+    names = [n.strip().upper() for n in text.split(",") if n.strip()]
+    if not names or any(n not in SIZES for n in names):
+        raise click.BadParameter(f"a comma-separated subset of {','.join(SIZES)}, got {text!r}")
+    return [SIZES[n] for n in dict.fromkeys(names)]
+
+
+repeat = click.option(
+    "--repeat", type=click.IntRange(min=1), default=3, show_default=True, help="repetitions"
+)
+record = click.option("--record", is_flag=True, help="record in bench/results/ and render")
+
+
+@click.group(invoke_without_command=True)
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Benchmarks of seed-assets (docs/benchmarks.md). Without a command: all, recorded."""
+    if ctx.invoked_subcommand is None:
+        for command in (identity_cmd, activity_cmd, derived_cmd):
+            ctx.invoke(command, record=True)
+
+
+@main.command("identity")
+@click.option("--users", type=click.IntRange(min=1), default=100_000, show_default=True)
+@repeat
+@record
+def identity_cmd(users: int, repeat: int, record: bool) -> None:
+    """seed up (catalog + identity) end to end vs a raw binary-COPY load of the same frames."""
+    measure("identity", record, lambda c, log: identity.run(users, repeat, c, log))
+
+
+@main.command("activity")
+@click.option(
+    "--workloads",
+    default=DEFAULT_SIZES,
+    show_default=True,
+    help="S = 1,000 users × 30 days, M = 100,000 × 30, L = 1,000,000 × 7",
+)
+@click.option(
+    "--series-repeat",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="repetitions (the first ones) that also append up to day 2D",
+)
+@click.option(
+    "--peer",
+    default=DEFAULT_PEER,
+    show_default=True,
+    help="workloads that also run the peer seed script (bench/peer.py), or 'none'",
+)
+@repeat
+@record
+def activity_cmd(workloads: str, series_repeat: int, peer: str, repeat: int, record: bool) -> None:
+    """seed up with days of activity end to end, appending a day, audit, repair, the peer."""
+    sizes, peers = _sizes(workloads), _sizes(peer, allow_none=True)
+    measure(
+        "activity", record, lambda c, log: activity.run(sizes, repeat, series_repeat, peers, c, log)
+    )
+
+
+@main.command("derived")
+@click.option("--days", type=click.IntRange(min=1), default=derived.DAYS, show_default=True)
+@repeat
+@record
+def derived_cmd(days: int, repeat: int, record: bool) -> None:
+    """The derived tier (seed jobs) at three population sizes."""
+    measure("derived", record, lambda c, log: derived.run(days, repeat, c, log))
+
+
+@main.command("render")
+def render_cmd() -> None:
+    """Render bench/RESULTS.md and the plots from the recorded JSON."""
+    render_all(Console())
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -2,17 +2,17 @@
 
 ``python -m bench.peer --url URL --users N --days D --likes L [--json PATH]`` fills the app's
 users, profiles, profile_media, user_interests and likes tables of an already migrated database
-(every index and foreign key in place, the likes day partitions created, the interest catalog
-loaded): each row is made in Python with Faker and ``random`` (seeded), and rows are sent with
-SQLAlchemy Core ``conn.execute(table.insert(), rows)`` (executemany) in batches of 1,000, one
-commit per batch. It is neither a strawman (one bcrypt hash for everyone, as seed-assets does; a
-set of pairs instead of a query per swipe) nor tuned (no COPY, no dropped indexes, no
-vectorisation). Each table's seconds (generation and inserts) go to ``--json``.
+(``bench.activity.measure.prepare``: every index and foreign key in place, the likes day
+partitions created, the interest catalog loaded): each row is made in Python with Faker and
+``random`` (seeded), and rows are sent with SQLAlchemy Core ``conn.execute(table.insert(),
+rows)`` (executemany) in batches of 1,000, one commit per batch. It is neither a strawman (one
+bcrypt hash for everyone, as seed-assets does; a set of pairs instead of a query per swipe) nor
+tuned (no COPY, no dropped indexes, no vectorisation). Each table's seconds (generation and
+inserts) go to ``--json``.
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import random  # noqa: TID251  # the peer is a typical seed script, not a seed-assets generator
@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import bcrypt
+import click
 import sqlalchemy as sa
 from faker import Faker
 
@@ -34,6 +35,7 @@ INTERESTED_IN = ("male", "female", "everyone")
 INTENTS = ("long_term", "short_term", "casual", "friendship", "figuring_out")
 ARCHETYPES = ("adventurer", "homebody", "socialite", "intellectual", "creative", "athlete")
 LIKE_SHARE = 0.4  # share of swipes that are LIKEs (the rest PASS)
+TABLES = ("users", "profiles", "profile_media", "user_interests", "likes")
 
 Row = dict[str, Any]
 
@@ -196,25 +198,29 @@ def sqlalchemy_url(url: str) -> str:
     return f"postgresql+psycopg://{rest}" if scheme in ("postgresql", "postgres") else url
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.peer", description=__doc__)
-    parser.add_argument("--url", required=True, help="the migrated database (postgresql://...)")
-    parser.add_argument("--users", type=int, required=True)
-    parser.add_argument("--days", type=int, required=True)
-    parser.add_argument("--start-date", type=dt.date.fromisoformat, default=dt.date(2024, 1, 1))
-    parser.add_argument("--likes", type=int, required=True, help="swipes to aim for, in total")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--json", type=Path, help="write the timings here")
-    args = parser.parse_args(argv)
-    result = seed(
-        sqlalchemy_url(args.url), args.users, args.start_date, args.days, args.likes, args.seed
-    )
+@click.command(help=__doc__)
+@click.option("--url", required=True, help="the migrated database (postgresql://...)")
+@click.option("--users", type=int, required=True)
+@click.option("--days", type=int, required=True)
+@click.option("--start-date", type=click.DateTime(["%Y-%m-%d"]), default="2024-01-01")
+@click.option("--likes", type=int, required=True, help="swipes to aim for, in total")
+@click.option("--seed", "seed_value", type=int, default=1)
+@click.option("--json", "json_path", type=click.Path(path_type=Path), help="write the timings here")
+def main(
+    url: str,
+    users: int,
+    days: int,
+    start_date: dt.datetime,
+    likes: int,
+    seed_value: int,
+    json_path: Path | None,
+) -> None:
+    result = seed(sqlalchemy_url(url), users, start_date.date(), days, likes, seed_value)
     text = json.dumps(result, indent=2)
-    if args.json:
-        args.json.write_text(text)
-    print(text)
-    return 0
+    if json_path:
+        json_path.write_text(text)
+    click.echo(text)
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    main()

@@ -1,8 +1,5 @@
-"""Embedded PostgreSQL servers for benchmarks: fresh ones, re-attached ones, and strays.
-
-Every server a benchmark starts in-process is stopped by the benchmark (not left to ``atexit``),
-and :func:`stop_strays` is the safety net for a server a killed subprocess left running.
-"""
+"""The benchmarks' database helpers: the project's embedded server on a given data directory,
+stopped when done; the safety net for a server a killed subprocess left running; counts."""
 
 from __future__ import annotations
 
@@ -16,6 +13,7 @@ from types import ModuleType
 from urllib.parse import urlsplit, urlunsplit
 
 import psutil
+from psycopg import sql
 
 from seed_assets import database
 
@@ -32,25 +30,9 @@ def _embedded() -> ModuleType:
 
 
 @contextmanager
-def fresh_server(parent: Path) -> Iterator[str]:
-    """A new embedded server (initdb) in ``parent/pgdata``; stopped and deleted on exit.
-
-    Yields the admin URL (database ``postgres``, Unix socket, trust authentication).
-    """
-    server = _embedded().get_server(parent.resolve() / "pgdata", cleanup_mode="delete")
-    try:
-        yield server.get_uri()
-    finally:
-        server.cleanup()
-
-
-@contextmanager
 def attached_server(pgdata: Path) -> Iterator[str]:
-    """Start (or join) the server of an existing data dir, as the project does; stop it on exit.
-
-    Goes through :func:`seed_assets.database.embedded_url`, so it is the same server, with the
-    same settings, that the ``seed`` CLI used. The data dir itself is left for the caller.
-    """
+    """Start (or join) the server of a data dir, as the ``seed`` CLI does (a new data dir is
+    made as the CLI makes it); stop it on exit. The data dir itself is left for the caller."""
     pgdata = pgdata.resolve()
     url = database.embedded_url(pgdata)
     try:
@@ -93,7 +75,7 @@ def with_database(url: str, name: str) -> str:
 def create_database(admin_url: str, name: str) -> str:
     """``CREATE DATABASE name`` and return its URL."""
     with database.connection(admin_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     return with_database(admin_url, name)
 
 
@@ -106,7 +88,9 @@ def count_rows(url: str, tables: Iterable[str]) -> dict[str, int]:
             if not exists or exists[0] is None:
                 out[name] = 0
                 continue
-            row = conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()  # type: ignore[arg-type]
+            row = conn.execute(
+                sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(name))
+            ).fetchone()
             out[name] = int(row[0]) if row else 0
     return out
 

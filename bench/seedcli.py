@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -20,10 +21,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.machine import PROJECT
 from bench.pg import stop_strays
 from bench.rss import TreeRssSampler
-from bench.stats import median
 
 DEFAULT_TIMEOUT_S = 3600.0
 
@@ -32,14 +31,10 @@ DEFAULT_TIMEOUT_S = 3600.0
 class CliRun:
     """Wall seconds and peak summed RSS (CLI + descendants + its PostgreSQL) of one invocation."""
 
-    argv: list[str]
     seconds: float
     returncode: int
     peak_rss_mb: float
-    samples: int
-    max_processes: int
-    saw_server: bool
-    sampler_cpu_s: float
+    saw_server: bool  # whether the sampler ever found the CLI's postmaster
     log: Path
     summary: dict[str, Any] | None = None  # the CLI's --json summary, when it was asked for
 
@@ -115,40 +110,41 @@ def run_cli(
                 raise
             seconds = time.perf_counter() - started
     return CliRun(
-        argv=argv,
         seconds=seconds,
         returncode=returncode,
         peak_rss_mb=sampler.peak_mb,
-        samples=sampler.samples,
-        max_processes=sampler.max_processes,
         saw_server=sampler.saw_server,
-        sampler_cpu_s=sampler.cpu_seconds,
         log=log,
-        summary=_summary(summary_path) if as_json and returncode == 0 else None,
+        summary=json.loads(summary_path.read_text()) if as_json and returncode == 0 else None,
     )
 
 
-def _summary(path: Path) -> dict[str, Any]:
-    return json.loads(path.read_text())
+def split(summary: dict[str, Any] | None, wall_s: float) -> dict[str, float]:
+    """Where the wall of one ``seed up --json`` went, from its summary (NaNs without one).
 
-
-def rss_notes(runs: Sequence[CliRun]) -> list[str]:
-    """How the peak RSS figures were sampled, and a warning if a server was never seen."""
-    samples = median(r.samples for r in runs)
-    overhead = median(r.sampler_cpu_s for r in runs)
-    out = [
-        f"peak RSS: CLI + descendants + its postmaster and backends, sampled every 50 ms "
-        f"(median {samples:.0f} samples, up to {max(r.max_processes for r in runs)} processes "
-        f"at once; the sampler itself used a median {overhead:.2f} s of CPU per run)."
-    ]
-    if not all(r.saw_server for r in runs):
-        out.append("WARNING: the embedded postmaster was not found in every repetition.")
-    return out
-
-
-def shown(path: Path) -> Path:
-    """``path`` relative to the project when it is inside it."""
-    try:
-        return path.relative_to(PROJECT)
-    except ValueError:
-        return path
+    ``generate_s``: generation on the asset steps' threads; ``load_s``: load transactions on the
+    writers' connections (they overlap generation, so the two may add up to more than
+    ``steps_s``, the asset steps' walls); ``index_s``: indexes, foreign keys and ANALYZE after
+    the bare load; ``orchestration_s``: the rest (interpreter start, imports, the embedded
+    server's start and stop, Dagster's runs and event log).
+    """
+    if not summary:
+        return dict.fromkeys(
+            ("generate_s", "load_s", "steps_s", "index_s", "orchestration_s"), math.nan
+        )
+    steps: dict[str, tuple[float, float]] = {}
+    for name, t in summary["tables"].items():
+        # A step's tables report its wall and generation until each was done: the last one's
+        # are the step's.
+        step = t.get("step") or name
+        seen = steps.get(step, (0.0, 0.0))
+        steps[step] = (max(seen[0], t["seconds"]), max(seen[1], t["generate_seconds"]))
+    steps_s = sum(s for s, _ in steps.values())
+    index_s = sum(summary["phases"].values())
+    return {
+        "generate_s": sum(g for _, g in steps.values()),
+        "load_s": sum(t["write_seconds"] for t in summary["tables"].values()),
+        "steps_s": steps_s,
+        "index_s": index_s,
+        "orchestration_s": wall_s - steps_s - index_s,
+    }

@@ -8,7 +8,8 @@ import random  # noqa: TID251  # the peer's own randomness, as the script uses i
 import psycopg
 from faker import Faker
 
-from bench import peer, peerrun
+from bench import peer
+from bench.activity.measure import prepare
 
 START = dt.date(2024, 1, 1)
 
@@ -27,11 +28,11 @@ def test_likes_never_repeat_a_pair_and_hit_the_asked_rate() -> None:
 
 
 def test_the_peer_fills_the_full_schema(conn: psycopg.Connection, db_url: str) -> None:
-    peerrun.prepare(conn, db_url, START, days=3)
+    prepare(conn, db_url, START, days=3)
     result = peer.seed(peer.sqlalchemy_url(db_url), 30, START, 3, likes_n=150, seed_value=1)
     counts = {
         t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]  # type: ignore[index]
-        for t in peerrun.PEER_TABLES
+        for t in peer.TABLES
     }
     assert counts == {t: int(v["rows"]) for t, v in result["tables"].items()}
     assert counts["users"] == counts["profiles"] == 30

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import datetime as dt
 
@@ -12,11 +11,7 @@ from seed_assets.config import SeedParams
 RUN_SEED = "bench"
 IDENTITY = [t.name for t in schema.IDENTITY]
 ACTIVITY = [t.name for t in schema.ACTIVITY]
-DERIVED = [t.name for t in schema.DERIVED]
-# Given to every `seed up` and `seed extend`: the derived tier (the app's jobs) is measured on its
-# own (`python -m bench derived`), so these figures are catalog + identity + activity only.
-JOB_FLAGS: tuple[str, ...] = ("--skip-jobs",)
-SKIPS_JOBS = "--skip-jobs" in JOB_FLAGS
+DERIVED = [t.name for t in schema.DERIVED]  # measured on their own (`python -m bench derived`)
 TABLES = [*IDENTITY, *ACTIVITY]
 START = SeedParams(run_seed=RUN_SEED).start_date
 
@@ -69,19 +64,3 @@ def day_key(day: int) -> str:
 
 def day_number(key: str) -> int:
     return (dt.date.fromisoformat(key) - START).days + 1
-
-
-def sizes(text: str) -> list[Size]:
-    """argparse type of ``--workloads``: comma-separated names of SIZES, in the order given."""
-    names = [n.strip().upper() for n in text.split(",") if n.strip()]
-    unknown = [n for n in names if n not in SIZES]
-    if unknown or not names:
-        raise argparse.ArgumentTypeError(
-            f"workloads are a comma-separated subset of {','.join(SIZES)}, got {text!r}"
-        )
-    return [SIZES[n] for n in dict.fromkeys(names)]
-
-
-def peer_sizes(text: str) -> list[Size]:
-    """argparse type of ``--peer``: like ``--workloads``, or ``none``."""
-    return [] if text.strip().lower() == "none" else sizes(text)
