@@ -27,6 +27,7 @@ from seed_assets.write import Work
 
 ALL = dg.AllPartitionMapping()
 N_OPTIONS = "SELECT id AS question_id, cardinality(options) AS n FROM quiz_questions"
+_IN_SHARD = partitions.range_sql("user_id")  # a shard's users, bound to [lo, hi]
 
 
 def _deps(name: str) -> list[str | dg.AssetDep]:
@@ -34,11 +35,6 @@ def _deps(name: str) -> list[str | dg.AssetDep]:
     t = schema_table(name)
     every = reads_every_partition(t)
     return [dg.AssetDep(n, partition_mapping=ALL) if n in every else n for n in depends_on(t)]
-
-
-def _in(column: str) -> str:
-    """A shard's id range as SQL (bound to [lo, hi])."""
-    return f"{column} >= %s AND {column} < %s"
 
 
 # Types of the columns jobs join on, for reads that may come back empty.
@@ -185,9 +181,9 @@ def _snapshot(params: SeedParams, url: str, run_id: str, lo: int, hi: int) -> pl
     del run_id
     rng = [lo, hi]
     return users.searchable_users(
-        _read(url, f"SELECT * FROM profiles WHERE {_in('user_id')}", rng),
-        _read(url, f"SELECT user_id FROM profile_media WHERE {_in('user_id')}", rng),
-        _read(url, f"SELECT user_id, subject_id FROM user_interests WHERE {_in('user_id')}", rng),
+        _read(url, f"SELECT * FROM profiles WHERE {_IN_SHARD}", rng),
+        _read(url, f"SELECT user_id FROM profile_media WHERE {_IN_SHARD}", rng),
+        _read(url, f"SELECT user_id, subject_id FROM user_interests WHERE {_IN_SHARD}", rng),
         params.start_date,
     )
 
@@ -214,7 +210,7 @@ def _compatibility(params: SeedParams, url: str, run_id: str, lo: int, hi: int) 
     pairs = _read(
         url,
         "SELECT user_id AS user_a_id, candidate_id AS user_b_id FROM match_scores "
-        f"WHERE {_in('user_id')}",
+        f"WHERE {_IN_SHARD}",
         [lo, hi],
     )
     return matching.compatibility_rows(people, feats, pairs)  # type: ignore[arg-type]

@@ -13,7 +13,6 @@ restores, so ``seed repair`` can re-materialise exactly those.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from collections.abc import Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -105,7 +104,7 @@ def actual_counts(conn: psycopg.Connection, table: str, params: SeedParams) -> d
         return {partitions.ALL: int(row[0])} if row and row[0] else {}
     key = info["key"]
     if info["grain"] == "shard":
-        sql = f'SELECT ("{key}" - 1) / %s, count(*) FROM "{table}" GROUP BY 1'
+        sql = f'SELECT {partitions.shard_index_sql(key)}, count(*) FROM "{table}" GROUP BY 1'
         rows = conn.execute(sql, [params.shard_size]).fetchall()  # type: ignore[arg-type]
         return {partitions.shard_key(int(k)): int(n) for k, n in rows}
     rows = conn.execute(f'SELECT "{key}", count(*) FROM "{table}" GROUP BY 1').fetchall()  # type: ignore[arg-type]
@@ -125,13 +124,8 @@ def manifest_rows(conn: psycopg.Connection) -> dict[str, dict[str, tuple]]:
     return out
 
 
-def partition_of(table: str, key: str, params: SeedParams) -> partitions.Partition:
-    grain = schema_table(table).info["grain"]
-    if grain == "all":
-        return partitions.whole_table()
-    if grain == "shard":
-        return partitions.shard_partition(params, key)
-    return partitions.day_partition(dt.date.fromisoformat(key))
+def _stored_digest(conn: psycopg.Connection, table: str, key: str, params: SeedParams) -> str:
+    return load.partition_digest(conn, table, partitions.of_table(table, key, params))[1]
 
 
 def audit_table(
@@ -171,9 +165,7 @@ def audit_table(
             bad.setdefault("rows", []).append(f"{key}: {actual.get(key, 0):,} of {rows:,}")
         elif written_with != fingerprint or version != code_version:
             bad.setdefault("stale", []).append(key)
-        elif deep and load.partition_digest(conn, table, partition_of(table, key, params))[1] != (
-            digest
-        ):
+        elif deep and _stored_digest(conn, table, key, params) != digest:
             bad.setdefault("digest", []).append(key)
         elif regenerated and regenerated.get((table, key), (rows, digest)) != (rows, digest):
             bad.setdefault("generator", []).append(key)

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.schema import AddConstraint, CreateIndex, CreateTable
 
+from seed_assets.partitions import is_day_partitioned
 from seed_assets.schema import metadata
 
 _DIALECT = pg.dialect()  # type: ignore[no-untyped-call]
@@ -169,7 +170,7 @@ def finish_bulk_load(
     checks: dict[str, list[str]] = {name: [] for name in chosen}
     with database.connection(url, autocommit=True) as conn:
         for fk in added:
-            if _partitioned(fk.table.name):  # (PostgreSQL has no NOT VALID for those)
+            if is_day_partitioned(fk.table.name):  # (PostgreSQL has no NOT VALID for those)
                 checks[fk.table.name].append(_sql(AddConstraint(fk)))
             else:
                 add, validate = _add_then_validate(fk)
@@ -269,7 +270,7 @@ class BulkFinisher:
     def _ready_foreign_keys(self, name: str, present: set[str]) -> list[sa.ForeignKeyConstraint]:
         """``name``'s foreign keys not yet there whose referenced table is complete: finished by
         this finisher, or not written in this phase and keyed."""
-        if _partitioned(name):  # (added validated, at the end)
+        if is_day_partitioned(name):  # (added validated, at the end)
             return []
         with self._lock:
             jobs, expected = dict(self._jobs), set(self._expected)
@@ -311,14 +312,10 @@ def _index_sql(table: sa.Table) -> list[str]:
     ]
 
 
-def _partitioned(table: str) -> bool:
-    return bool(metadata.tables[table].dialect_options["postgresql"].get("partition_by"))
-
-
 def _analyze_sql(table: str, only: bool) -> str:
     """On PostgreSQL 18+ a day-partitioned table gets ``ANALYZE ONLY`` (the parent's statistics,
     which autovacuum never gathers); its freshly loaded partitions are autovacuum's to analyze."""
-    return f'ANALYZE ONLY "{table}"' if only and _partitioned(table) else f'ANALYZE "{table}"'
+    return f'ANALYZE ONLY "{table}"' if only and is_day_partitioned(table) else f'ANALYZE "{table}"'
 
 
 def _foreign_keys() -> list[sa.ForeignKeyConstraint]:

@@ -20,7 +20,7 @@ from seed_assets.config import ConfigError, SeedParams
 from seed_assets.generators import catalog
 from seed_assets.generators.activity import TABLES, simulate_day
 from seed_assets.generators.people import archetypes, people
-from seed_assets.partitions import shard_ids, shard_key
+from seed_assets.partitions import shard_ids, shard_of
 from seed_assets.schema import table
 
 # The columns that name a user in each activity table (conversations go by their match).
@@ -88,7 +88,7 @@ def check_user(params: SeedParams, user_id: int) -> None:
 def identity(params: SeedParams, user_id: int) -> dict[str, pl.DataFrame]:
     """The user's rows of every identity table, generated for their shard and filtered."""
     check_user(params, user_id)
-    lo, hi = shard_ids(params, shard_key((user_id - 1) // params.shard_size))
+    lo, hi = shard_ids(params, shard_of(params, user_id))
     out = {}
     for name, generate in generators.IDENTITY.items():
         key = table(name).info["key"]

@@ -81,9 +81,7 @@ def export(
     progress = progress or Progress()
     chosen, previous = check_export(out_dir, fmt, shard_rows, tables, days)
     if days:
-        last = params.start_date + dt.timedelta(days=days - 1)
-        if params.end_date is None or params.end_date <= last:
-            params = params.replace(end_date=last + dt.timedelta(days=1))
+        params = partitions.through(params, params.start_date + dt.timedelta(days=days - 1))
     units = _units(params, chosen, days)
     for table in chosen:
         progress.start(table, sum(table in unit_tables for _, unit_tables, _ in units))

@@ -10,7 +10,6 @@ encoded value by value), with the column list taken from the schema.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import hashlib
 import queue
 import time
@@ -24,7 +23,13 @@ import sqlalchemy as sa
 
 from seed_assets import binary_copy, database
 from seed_assets.frames import columns, conform
-from seed_assets.partitions import Partition
+from seed_assets.partitions import (
+    Partition,
+    child_table,
+    day_bounds_sql,
+    is_day_partitioned,
+    scope_sql,
+)
 from seed_assets.schema import seed_manifest
 from seed_assets.schema import table as schema_table
 
@@ -80,13 +85,6 @@ def lock_key(table_name: str, partition_key: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-def _scope_sql(table_name: str, part: Partition) -> tuple[str, list[object]]:
-    if part.lo is None and part.hi is None:
-        return "TRUE", []
-    key = schema_table(table_name).info["key"]
-    return f'"{key}" >= %s AND "{key}" < %s', [part.lo, part.hi]
-
-
 def primary_key(table_name: str) -> list[str]:
     return [c.name for c in schema_table(table_name).primary_key.columns]
 
@@ -110,7 +108,7 @@ def partition_digest(conn: psycopg.Connection, table_name: str, part: Partition)
 
     Equal to the digest recorded at write time exactly when the rows are the ones written.
     """
-    where, args = _scope_sql(table_name, part)
+    where, args = scope_sql(table_name, part)
     cols = ", ".join(f'"{c}"' for c in columns(table_name))
     query = (
         f'COPY (SELECT {cols} FROM "{table_name}" WHERE {where} ORDER BY {_order_sql(table_name)}) '
@@ -150,15 +148,6 @@ def frame_digest(table_name: str, frame: pl.DataFrame) -> str:
     return encode_partition(table_name, Partition("digest"), frame).digest
 
 
-def is_day_partitioned(table_name: str) -> bool:
-    return bool(schema_table(table_name).dialect_options["postgresql"].get("partition_by"))
-
-
-def child_table(table_name: str, part: Partition) -> str:
-    assert isinstance(part.lo, dt.date)
-    return f"{table_name}_p{part.lo:%Y%m%d}"
-
-
 def _replace_day_partition(
     conn: psycopg.Connection, table_name: str, part: Partition, data: Encoded
 ) -> int:
@@ -174,8 +163,7 @@ def _replace_day_partition(
     rows = copy_encoded(conn, child, data, freeze=True)
     conn.execute(f'ANALYZE "{child}"')  # type: ignore[arg-type]  # now, not by autovacuum later
     conn.execute(
-        f'ALTER TABLE "{table_name}" ATTACH PARTITION "{child}" '  # type: ignore[arg-type]
-        f"FOR VALUES FROM ('{part.lo}') TO ('{part.hi}')"
+        f'ALTER TABLE "{table_name}" ATTACH PARTITION "{child}" {day_bounds_sql(part)}'  # type: ignore[arg-type]
     )
     return rows
 
@@ -185,8 +173,7 @@ def _fill_day_partition(
 ) -> int:
     child = child_table(table_name, part)
     conn.execute(
-        f'CREATE TABLE IF NOT EXISTS "{child}" PARTITION OF "{table_name}" '  # type: ignore[arg-type]
-        f"FOR VALUES FROM ('{part.lo}') TO ('{part.hi}')"
+        f'CREATE TABLE IF NOT EXISTS "{child}" PARTITION OF "{table_name}" {day_bounds_sql(part)}'  # type: ignore[arg-type]
     )
     conn.execute(f'TRUNCATE "{child}"')  # type: ignore[arg-type]
     rows = copy_encoded(conn, child, data, freeze=True)
@@ -214,7 +201,7 @@ def write_partition(
     data = rows if isinstance(rows, Encoded) else encode_partition(table_name, part, rows)
     if (data.table, data.partition) != (table_name, part.key):
         raise ValueError(f"{data.table}[{data.partition}] offered as {table_name}[{part.key}]")
-    where, args = _scope_sql(table_name, part)
+    where, args = scope_sql(table_name, part)
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key(table_name, part.key)])
         if is_day_partitioned(table_name):

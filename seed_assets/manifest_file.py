@@ -9,7 +9,6 @@ manifest last, once every file is written.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 import os
 import re
@@ -55,14 +54,7 @@ class Manifest:
 
     def partition(self, table: str, key: str) -> Partition:
         """The partition a manifest key names (ValueError if the key does not fit the table)."""
-        grain = schema_table(table).info["grain"]
-        if grain == "shard":
-            return partitions.shard_partition(self.params, key)
-        if grain == "day":
-            return partitions.day_partition(dt.date.fromisoformat(key))
-        if key != partitions.ALL:
-            raise ValueError(f"{table} is one partition, {partitions.ALL!r}")
-        return partitions.whole_table()
+        return partitions.of_table(table, key, self.params)
 
     def to_json(self) -> dict[str, Any]:
         return {

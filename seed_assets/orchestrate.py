@@ -21,14 +21,12 @@ from psycopg.conninfo import make_conninfo
 from seed_assets import database, homelock
 from seed_assets.config import SeedParams
 from seed_assets.definitions import build_definitions
+from seed_assets.defs.partitions import range_tags
 from seed_assets.defs.resources import PostgresResource, SeedConfig
 from seed_assets.errors import RunFailed
 from seed_assets.memo import Memo
 from seed_assets.progress import Progress
 from seed_assets.write import Generation
-
-RANGE_START = "dagster/asset_partition_range_start"
-RANGE_END = "dagster/asset_partition_range_end"
 
 
 @dataclasses.dataclass
@@ -204,7 +202,7 @@ def run_tiers(
             # The unpartitioned assets waiting upstream run first in the same run (one run less).
             selected = [*waiting, *(k for a in chosen for k in keys[id(a)])]
             waiting = []
-            run(selected, {RANGE_START: first, RANGE_END: last})
+            run(selected, range_tags(first, last))
     run(waiting, {})
     return timings
 
@@ -292,7 +290,7 @@ def run_partitions(
             for span in contiguous(every, keys):
                 runs_.setdefault(span, []).append(dg.AssetKey(table))
         for span, selection in runs_.items():
-            tags = {RANGE_START: span[0], RANGE_END: span[1]} if span else {}
+            tags = range_tags(*span) if span else {}
             timings += _run(assets, selection, resources_, instance, tags, command)
     return timings
 

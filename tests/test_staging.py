@@ -13,7 +13,8 @@ from seed_assets.audit import SEEDED
 from seed_assets.config import SeedParams
 from seed_assets.definitions import build_definitions
 from seed_assets.defs import schedules
-from seed_assets.defs.schedules import DAYS_TAG, RANGE_END, RANGE_START, RESEED_CONFIG, RESEED_TAG
+from seed_assets.defs.partitions import RANGE_END, RANGE_START
+from seed_assets.defs.schedules import DAYS_TAG, RESEED_CONFIG, RESEED_TAG
 from seed_assets.schema import ACTIVITY
 from tests.conftest import row_count, table_digest
 

@@ -221,6 +221,4 @@ def _covering(params: SeedParams, url: str) -> SeedParams:
         days = runs.expectation(conn).activity_days
         last = runs.last_activity_day(conn)
     ends = [d for d in (days[1] if days else None, last) if d]
-    if ends and (params.end_date is None or params.end_date <= max(ends)):
-        return params.replace(end_date=max(ends) + dt.timedelta(days=1))
-    return params
+    return partitions.through(params, max(ends)) if ends else params

@@ -9,6 +9,13 @@ from seed_assets.config import SeedParams
 
 # One run for any range of partitions: the asset body gets the whole key range.
 SINGLE_RUN = dg.BackfillPolicy.single_run()
+RANGE_START = "dagster/asset_partition_range_start"
+RANGE_END = "dagster/asset_partition_range_end"
+
+
+def range_tags(first: str, last: str) -> dict[str, str]:
+    """The tags of one run over the partition keys ``first`` to ``last`` of one definition."""
+    return {RANGE_START: first, RANGE_END: last}
 
 
 def shard_partitions(params: SeedParams) -> dg.StaticPartitionsDefinition:

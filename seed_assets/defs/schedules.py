@@ -32,10 +32,9 @@ import dagster as dg
 
 from seed_assets import partitions
 from seed_assets.config import SeedParams
+from seed_assets.defs.partitions import range_tags
 from seed_assets.schema import DERIVED, reads_activity
 
-RANGE_START = "dagster/asset_partition_range_start"
-RANGE_END = "dagster/asset_partition_range_end"
 RESEED_TAG = "seed/reseed"  # the reseed a run belongs to (the tick's date); absent otherwise
 DAYS_TAG = "seed/days"  # on a reseed run: the days it rewrites, "first...last", or ""
 APPEND_CRON_ENV, APPEND_CRON = "SEED_APPEND_CRON", "15 0 * * *"  # daily, 00:15 UTC
@@ -80,11 +79,11 @@ JOBS = [daily_append, refresh_user_traits, reseed, audit]
 def shard_range(params: SeedParams) -> dict[str, str]:
     """Tags for one run over every shard (the assets' single-run backfill policy)."""
     keys = partitions.shard_keys(params)
-    return {RANGE_START: keys[0], RANGE_END: keys[-1]}
+    return range_tags(keys[0], keys[-1])
 
 
 def day_range(first: dt.date, last: dt.date) -> dict[str, str]:
-    return {RANGE_START: first.isoformat(), RANGE_END: last.isoformat()}
+    return range_tags(first.isoformat(), last.isoformat())
 
 
 def last_day(params: SeedParams, today: dt.date) -> dt.date | None:
