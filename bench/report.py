@@ -93,8 +93,19 @@ def _nan_to_none(value: Any) -> Any:
 
 
 def dump(section: Section) -> str:
-    """The section as JSON (NaN written as null)."""
-    return json.dumps(_nan_to_none(dataclasses.asdict(section)), indent=1, ensure_ascii=False)
+    """The section as JSON (NaN written as null): a line per key, and per item of a list."""
+
+    def line(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    lines = []
+    for key, value in _nan_to_none(dataclasses.asdict(section)).items():
+        if isinstance(value, list) and value:
+            items = ",\n  ".join(line(item) for item in value)
+            lines.append(f"{line(key)}: [\n  {items}\n ]")
+        else:
+            lines.append(f"{line(key)}: {line(value)}")
+    return "{\n " + ",\n ".join(lines) + "\n}"
 
 
 def _floats(row: dict[str, float | None]) -> dict[str, float]:
