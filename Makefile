@@ -45,7 +45,7 @@ format: install ## Apply ruff's formatting and fixes
 ui: install ## Start the Dagster UI on the same database and instance
 	$(BIN)/seed ui
 
-bench: install ## Run the benchmarks and record them in bench/RESULTS.md
+bench: install ## Run the benchmarks, record them (bench/results/) and render bench/RESULTS.md
 	$(BIN)/python -m bench
 
 chaos: install ## Run the chaos suite (kill -9, races, drift, guard, bad input); figures into docs
