@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,7 +24,7 @@ from seed_assets.generators.activity.swipes import day_swipes
 from seed_assets.generators.clock import US_PER_DAY, US_PER_MINUTE, epoch_day
 from seed_assets.generators.population import population
 from seed_assets.memo import NO_MEMO, Memo
-from seed_assets.rng import Rng
+from seed_assets.rng import Rng, Stream
 from seed_assets.scoring import compatibility
 
 I64 = NDArray[np.int64]
@@ -77,21 +78,82 @@ def _matches_on(params: SeedParams, day: int, memo: Memo) -> DayMatches:
     return DayMatches(a[order], b[order], at, entity_id(day, params, np.arange(len(a))))
 
 
+# The chat stream's draws, by what they decide (the numbers are part of the output: keep them).
+TALKS = 1  # whether a match gets a conversation
+A_STARTS = 2  # which side starts it
+REPLIES = 3  # whether the other side replies
+LENGTH = 4  # how many messages beyond the first two
+ONE_MORE = 5  # an unanswered starter's second message
+FIRST_DELAY = 6  # the first message's delay after the match
+GAP = 7  # the gap before each later message
+SWITCH = 8  # whether the sender changes (else a double text)
+KIND = 9  # the message's kind after the first
+
+# The chat model's shape, beside the profile's tunables ([activity]: conversation_*, reply_*,
+# messages_*, message_*).
+STARTER_SOCIABILITY = 4.0  # logit of "a starts" per unit of sociability difference
+STARTER_MALE = 1.2  # ... and for a man facing a woman (men start more often)
+REPLY_COMPAT = 0.4  # reply probability per unit of compatibility above 0.5
+ONE_MORE_SHARE = 0.2  # unanswered starters who send a second message
+FIRST_DELAY_MINUTES = 180.0  # median delay of the first message (~3 h), lognormal ...
+FIRST_DELAY_SIGMA = 1.2  # ... with this sigma
+NAMED_GAP_MINUTES = 20  # a named account's chats: no gap longer than this
+SWITCH_SHARE = 0.8  # later messages that change sender
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class _Plan:
+    """Per match: who starts, who answers, whether they reply, how many messages."""
+
+    starter: I64
+    other: I64
+    replied: NDArray[np.bool_]
+    count: I64
+    forced: NDArray[np.bool_] | None  # matches of a named account (None: none configured)
+
+
 def chats(params: SeedParams, m: DayMatches, match_day: int) -> Chats:
     act = calibration.load(params.calibration)["activity"]
+    s = Rng(params.run_seed).stream("chat")
+    plan = _plan(params, act, s, m)
+    key, count = m.match_id, plan.count
+    conv = np.repeat(np.arange(len(key)), count)
+    first = np.repeat(np.cumsum(count) - count, count)  # index of each chat's first message
+    ckey, cseq = key[conv], np.arange(len(conv)) - first
+    at = m.at_us[conv] + _elapsed(act, s, plan, conv, ckey, cseq, first)
+    starter_turn = _starter_turns(s, plan, conv, ckey, cseq, first)
+    sender = np.where(starter_turn, plan.starter[conv], plan.other[conv])
+    recipient = np.where(starter_turn, plan.other[conv], plan.starter[conv])
+    weights = [act["message_kinds"][k] for k in KINDS]
+    kind = np.where(cseq == 0, 0, s.choice(weights, ckey, cseq, KIND))
+    keep = at < m.at_us[conv] + int(act["conversation_window_days"]) * US_PER_DAY
+    return Chats(
+        conversation=ckey[keep],
+        seq=cseq[keep],
+        sender=sender[keep],
+        recipient=recipient[keep],
+        kind=kind[keep],
+        at_us=at[keep],
+        started_by=plan.starter[conv][keep],
+        match_day=np.full(int(keep.sum()), match_day, dtype=np.int64),
+    )
+
+
+def _plan(params: SeedParams, act: dict[str, Any], s: Stream, m: DayMatches) -> _Plan:
+    """Which matches talk, who starts, whether the other replies, and the chats' lengths."""
     pop = population(params)
     p = pop.people
-    s = Rng(params.run_seed).stream("chat")
     key = m.match_id
     soc_a, soc_b = p.traits[m.a, 0], p.traits[m.b, 0]
     talk = s.bernoulli(
         act["conversation_base"] + act["conversation_sociability"] * ((soc_a + soc_b) / 2 - 0.5),
         key,
-        1,
+        TALKS,
     )
     male = (p.gender == 0).astype(float)
-    a_starts = s.uniform(key, 2) < 1 / (
-        1 + np.exp(-(4 * (soc_a - soc_b) + 1.2 * (male[m.a] - male[m.b])))
+    a_starts = s.uniform(key, A_STARTS) < 1 / (
+        1
+        + np.exp(-(STARTER_SOCIABILITY * (soc_a - soc_b) + STARTER_MALE * (male[m.a] - male[m.b])))
     )
     starter = np.where(a_starts, m.a, m.b)
     other = np.where(a_starts, m.b, m.a)
@@ -99,13 +161,15 @@ def chats(params: SeedParams, m: DayMatches, match_day: int) -> Chats:
     reply_p = (
         act["reply_base"]
         + act["reply_sociability"] * (p.traits[other, 0] - 0.5)
-        + 0.4 * (compat - 0.5)
+        + REPLY_COMPAT * (compat - 0.5)
     )
-    replied = s.bernoulli(reply_p, key, 3)
+    replied = s.bernoulli(reply_p, key, REPLIES)
     extra = np.floor(
-        act["messages_extra_median"] * np.exp(act["messages_extra_sigma"] * s.normal(key, 4))
+        act["messages_extra_median"] * np.exp(act["messages_extra_sigma"] * s.normal(key, LENGTH))
     )
-    count = np.where(replied, 2 + extra.astype(np.int64), 1 + s.bernoulli(0.2, key, 5))
+    count = np.where(
+        replied, 2 + extra.astype(np.int64), 1 + s.bernoulli(ONE_MORE_SHARE, key, ONE_MORE)
+    )
     count = np.where(talk, count, 0)
     forced = _named_matches(params, m)
     if forced is not None:  # every match of a named account talks, at length, the same day
@@ -114,43 +178,38 @@ def chats(params: SeedParams, m: DayMatches, match_day: int) -> Chats:
         )
         count = np.where(forced, np.maximum(count, least), count)
         replied |= forced
+    return _Plan(starter, other, replied, count, forced)
 
-    conv = np.repeat(np.arange(len(key)), count)
-    seq = np.arange(len(conv)) - np.repeat(np.cumsum(count) - count, count)
-    ckey, cseq = key[conv], seq
-    delay_first = np.exp(np.log(180.0) + 1.2 * s.normal(ckey, 6)) * US_PER_MINUTE  # ~3 h after
+
+def _elapsed(
+    act: dict[str, Any], s: Stream, plan: _Plan, conv: I64, ckey: I64, cseq: I64, first: I64
+) -> I64:
+    """Each message's microseconds after its match: a lognormal delay, then bursty gaps."""
+    delay_first = (
+        np.exp(np.log(FIRST_DELAY_MINUTES) + FIRST_DELAY_SIGMA * s.normal(ckey, FIRST_DELAY))
+        * US_PER_MINUTE
+    )
     gap = np.exp(
         np.log(act["message_gap_minutes_median"])
-        + act["message_gap_sigma"] * s.normal(ckey, cseq, 7)
+        + act["message_gap_sigma"] * s.normal(ckey, cseq, GAP)
     )
     gap = np.where(cseq == 0, delay_first, gap * US_PER_MINUTE).astype(np.int64)
-    if forced is not None:
-        gap = np.where(forced[conv], np.minimum(gap, 20 * US_PER_MINUTE), gap)
-    start = np.repeat(np.cumsum(count) - count, count)  # index of each chat's first message
+    if plan.forced is not None:
+        gap = np.where(plan.forced[conv], np.minimum(gap, NAMED_GAP_MINUTES * US_PER_MINUTE), gap)
     elapsed = np.cumsum(gap)
-    at = m.at_us[conv] + elapsed - np.concatenate([[0], elapsed])[start]
+    return elapsed - np.concatenate([[0], elapsed])[first]
 
-    replied_rep = np.repeat(replied, count)
-    switch = (cseq > 0) & (s.uniform(ckey, cseq, 8) < 0.8)  # sometimes a double text
-    switch = (switch | (cseq == 1)) & replied_rep  # the first reply comes from the other side
+
+def _starter_turns(
+    s: Stream, plan: _Plan, conv: I64, ckey: I64, cseq: I64, first: I64
+) -> NDArray[np.bool_]:
+    """Whether each message is the starter's: the first is; the first reply comes from the other
+    side; after that the sender usually changes (sometimes a double text)."""
+    replied = np.repeat(plan.replied, plan.count)
+    switch = (cseq > 0) & (s.uniform(ckey, cseq, SWITCH) < SWITCH_SHARE)
+    switch = (switch | (cseq == 1)) & replied
     switches = np.cumsum(switch)
-    turn = (switches - np.concatenate([[0], switches])[start]) % 2
-    sender = np.where(turn == 0, starter[conv], other[conv])
-    recipient = np.where(turn == 0, other[conv], starter[conv])
-    weights = [act["message_kinds"][k] for k in KINDS]
-    kind = np.where(cseq == 0, 0, s.choice(weights, ckey, cseq, 9))
-    window_end = m.at_us[conv] + int(act["conversation_window_days"]) * US_PER_DAY
-    keep = at < window_end
-    return Chats(
-        conversation=ckey[keep],
-        seq=cseq[keep],
-        sender=sender[keep],
-        recipient=recipient[keep],
-        kind=kind[keep],
-        at_us=at[keep],
-        started_by=starter[conv][keep],
-        match_day=np.full(int(keep.sum()), match_day, dtype=np.int64),
-    )
+    return (switches - np.concatenate([[0], switches])[first]) % 2 == 0
 
 
 def _named_matches(params: SeedParams, m: DayMatches) -> NDArray[np.bool_] | None:
