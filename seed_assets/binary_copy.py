@@ -51,7 +51,6 @@ def _encode_array(items: list | None, inner: pl.DataType) -> bytes | None:
 
 def _column(s: pl.Series) -> tuple[np.ndarray, np.ndarray | bytes]:
     """(payload length per row, -1 for null; payload as an (n, w) matrix or concatenated bytes)."""
-    null = s.is_null().to_numpy()
     dtype = s.dtype
     if isinstance(dtype, pl.List):
         inner = cast(pl.DataType, dtype.inner)
@@ -61,15 +60,11 @@ def _column(s: pl.Series) -> tuple[np.ndarray, np.ndarray | bytes]:
     if dtype == pl.String:
         lengths = s.str.len_bytes().fill_null(-1).to_numpy().astype(np.int64)
         return lengths, s.str.join("", ignore_nulls=True).item().encode()
-    if dtype == pl.Datetime("us", "UTC") or dtype == pl.Datetime("us"):
-        matrix = _fixed(s.cast(pl.Int64).fill_null(0).to_numpy() - _PG_EPOCH_US, ">i8")
-    elif dtype == pl.Date:
-        matrix = _fixed(s.cast(pl.Int32).fill_null(0).to_numpy() - _PG_EPOCH_DAYS, ">i4")
-    elif dtype == pl.Boolean:
-        matrix = s.fill_null(False).to_numpy().astype(np.uint8).reshape(-1, 1)
-    else:
-        matrix = _fixed(s.fill_null(0).to_numpy(), _WIDTHS[type(dtype)])
-    lengths = np.where(null, -1, matrix.shape[1]).astype(np.int64)
+    fixed = _fixed_values(s)
+    if fixed is None:
+        raise KeyError(type(dtype))
+    matrix = _fixed(*fixed)
+    lengths = np.where(s.is_null().to_numpy(), -1, matrix.shape[1]).astype(np.int64)
     return lengths, matrix
 
 
@@ -77,17 +72,21 @@ _WIDTHS = {pl.Int16: ">i2", pl.Int32: ">i4", pl.Int64: ">i8", pl.Float64: ">f8"}
 
 
 def _fixed_values(s: pl.Series) -> tuple[np.ndarray, str] | None:
-    """A fixed-width column's values as numpy, with their big-endian wire dtype; else None."""
+    """A fixed-width column's values as numpy (a null as zero), with their big-endian wire dtype;
+    None for a column whose width varies by row."""
     dtype = s.dtype
     if dtype == pl.Datetime("us", "UTC") or dtype == pl.Datetime("us"):
-        return s.cast(pl.Int64).to_numpy() - _PG_EPOCH_US, ">i8"
-    if dtype == pl.Date:
-        return s.cast(pl.Int32).to_numpy() - _PG_EPOCH_DAYS, ">i4"
-    if dtype == pl.Boolean:
-        return s.to_numpy().astype(np.uint8), "u1"
-    if type(dtype) in _WIDTHS:
-        return s.to_numpy(), _WIDTHS[type(dtype)]
-    return None
+        ints, offset, wire = s.cast(pl.Int64), _PG_EPOCH_US, ">i8"
+    elif dtype == pl.Date:
+        ints, offset, wire = s.cast(pl.Int32), _PG_EPOCH_DAYS, ">i4"
+    elif dtype == pl.Boolean:
+        ints, offset, wire = s.cast(pl.UInt8), 0, "u1"
+    elif type(dtype) in _WIDTHS:
+        ints, offset, wire = s, 0, _WIDTHS[type(dtype)]
+    else:
+        return None
+    values = (ints.fill_null(0) if ints.has_nulls() else ints).to_numpy()
+    return (values - offset if offset else values), wire
 
 
 def _payload(s: pl.Series) -> tuple[np.ndarray, bytes]:
