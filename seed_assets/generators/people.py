@@ -19,8 +19,9 @@ from numpy.typing import NDArray
 from seed_assets import calibration, pools
 from seed_assets.config import SeedParams
 from seed_assets.generators.clock import day_micros, time_of_day_micros
-from seed_assets.rng import Rng
+from seed_assets.rng import Rng, Stream
 
+I64 = NDArray[np.int64]
 GENDERS = np.array(["male", "female", "nonbinary"], dtype=object)
 SEEKING = np.array(["male", "female", "everyone"], dtype=object)
 INTENTS = np.array(calibration.INTENTS, dtype=object)
@@ -86,9 +87,8 @@ def people(params: SeedParams, lo: int, hi: int) -> People:
     """The latent attributes of users ``lo <= id < hi``."""
     ident = calibration.load(params.calibration)["identity"]
     names, arch_weights, arch = _archetype_table(params.calibration)
-    rng = Rng(params.run_seed)
     ids = np.arange(lo, hi, dtype=np.int64)
-    s = rng.stream("people")
+    s = Rng(params.run_seed).stream("people")
 
     shares = ident["gender_shares"]
     gender = s.choice([shares[g] for g in GENDERS], ids, 1)
@@ -96,36 +96,11 @@ def people(params: SeedParams, lo: int, hi: int) -> People:
         [[ident["interested_in"][g].get(t, 0.0) for t in SEEKING] for g in GENDERS]
     )
     seeking = s.choice_rows(seeking_w[gender], ids, 2)
-
-    excess = ident["age_excess_median"] * np.exp(ident["age_excess_sigma"] * s.normal(ids, 3))
-    age = np.minimum(ident["age_min"] + np.floor(excess).astype(np.int64), ident["age_max"])
-    ref_day = (params.start_date - dt.date(1970, 1, 1)).days
-    first, span = _birthday_windows(params.start_date, ident["age_max"])
-    birthdate = first[age] + np.floor(s.uniform(ids, 4) * span[age]).astype(np.int64)
-
+    age, birthdate = _ages(ident, s, ids, params.start_date)
     cities = pools.table("cities.csv")
     city = s.choice(cities["weight"].cast(float).to_numpy(), ids, 5)
-
     archetype = s.choice(arch_weights, ids, 6)
-    means = np.array([[arch[a]["traits"][t] for t in calibration.TRAITS] for a in names])
-    noise = np.stack([s.normal(ids, 7, k) for k in range(3)], axis=1)
-    traits = np.clip(means[archetype] + 0.12 * noise, 0.0, 1.0)
-
-    intent_w = np.array([arch[a]["intents"] for a in names], dtype=np.float64)[archetype]
-    intent_w[:, 0] *= np.clip(1.0 + (age - 30) / 25.0, 0.3, 2.5)  # older: more long-term
-    intent = s.choice_rows(intent_w, ids, 8)
-
-    during = s.bernoulli(ident["signup_during_share"], ids, 9)
-    u = s.uniform(ids, 10)
-    offset_days = np.where(
-        during,
-        np.floor(u * ident["signup_during_days"]),
-        -1 - np.floor(u * u * ident["signup_lookback_days"]),  # denser close to the start
-    ).astype(np.int64)
-    signup_us = day_micros(ref_day + offset_days) + time_of_day_micros(
-        ident["hour_weights"], s, ids, 11
-    )
-
+    traits, intent = _traits_and_intent(s, ids, [arch[a] for a in names], archetype, age)
     return People(
         ids=ids,
         gender=gender,
@@ -137,6 +112,41 @@ def people(params: SeedParams, lo: int, hi: int) -> People:
         traits=traits,
         intent=intent,
         desirability=s.normal(ids, 12),
-        signup_us=signup_us,
+        signup_us=_signup_us(ident, s, ids, params.start_date),
         complete=~s.bernoulli(ident["incomplete_share"], ids, 13),
     )
+
+
+def _ages(ident: dict[str, Any], s: Stream, ids: I64, start: dt.date) -> tuple[I64, I64]:
+    """Ages (a long tail above the minimum) and birthdates that give those ages at ``start``."""
+    excess = ident["age_excess_median"] * np.exp(ident["age_excess_sigma"] * s.normal(ids, 3))
+    age = np.minimum(ident["age_min"] + np.floor(excess).astype(np.int64), ident["age_max"])
+    first, span = _birthday_windows(start, ident["age_max"])
+    birthdate = first[age] + np.floor(s.uniform(ids, 4) * span[age]).astype(np.int64)
+    return age, birthdate
+
+
+def _traits_and_intent(
+    s: Stream, ids: I64, archetypes: list[dict[str, Any]], archetype: I64, age: I64
+) -> tuple[NDArray[np.float64], I64]:
+    """Traits around the archetype's means, and an intent drawn with the archetype's weights
+    (long-term more likely with age)."""
+    means = np.array([[a["traits"][t] for t in calibration.TRAITS] for a in archetypes])
+    noise = np.stack([s.normal(ids, 7, k) for k in range(3)], axis=1)
+    traits = np.clip(means[archetype] + 0.12 * noise, 0.0, 1.0)
+    intent_w = np.array([a["intents"] for a in archetypes], dtype=np.float64)[archetype]
+    intent_w[:, 0] *= np.clip(1.0 + (age - 30) / 25.0, 0.3, 2.5)  # older: more long-term
+    return traits, s.choice_rows(intent_w, ids, 8)
+
+
+def _signup_us(ident: dict[str, Any], s: Stream, ids: I64, start: dt.date) -> I64:
+    """Sign-up times: a share during the seeded days, the others before the start."""
+    ref_day = (start - dt.date(1970, 1, 1)).days
+    during = s.bernoulli(ident["signup_during_share"], ids, 9)
+    u = s.uniform(ids, 10)
+    offset_days = np.where(
+        during,
+        np.floor(u * ident["signup_during_days"]),
+        -1 - np.floor(u * u * ident["signup_lookback_days"]),  # denser close to the start
+    ).astype(np.int64)
+    return day_micros(ref_day + offset_days) + time_of_day_micros(ident["hour_weights"], s, ids, 11)

@@ -7,9 +7,11 @@ sees a window of the day's posts from their market, at a keyed offset.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import polars as pl
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from seed_assets import calibration, pools
 from seed_assets.config import SeedParams
@@ -100,16 +102,41 @@ def posts(params: SeedParams, day: int) -> pl.DataFrame:
 def feed_seen(params: SeedParams, day: int, day_posts: pl.DataFrame) -> pl.DataFrame:
     act = calibration.load(params.calibration)["activity"]
     ident = calibration.load(params.calibration)["identity"]
+    ids = population(params).people.ids
+    s = Rng(params.run_seed).stream("feed")
+    author = day_posts["user_id"].to_numpy() - 1
+    viewer, nth, post = _feed(params, act, s, day, author)
+    created_all = day_posts["created_at"].cast(pl.Int64).to_numpy()
+    created = created_all[post]
+    day_us = (epoch_day(params.start_date) + day) * US_PER_DAY
+    look = day_us + time_of_day_micros(ident["hour_weights"], s, ids[viewer], day, nth)
+    seen_at = np.maximum(look, created + US_PER_MINUTE)
+    keep = (author[post] != viewer) & (seen_at < day_us + US_PER_DAY)
+    frame = _seen(ids[viewer][keep], day_posts["id"].to_numpy()[post][keep], seen_at[keep])
+    if day == 0 and params.named_accounts:  # the named accounts' guaranteed feed
+        who, what, when = named.feed_posts(
+            params, day_posts["id"].to_numpy(), author, created_all, day_us
+        )
+        frame = pl.concat([frame, _seen(ids[who], what, when)]).unique(
+            ["user_id", "post_id"], keep="first", maintain_order=True
+        )
+    return frame.with_columns(pl.lit(day_date(params, day), dtype=pl.Date).alias("day"))
+
+
+def _feed(
+    params: SeedParams, act: dict[str, Any], s: Stream, day: int, author: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Who opens the feed on ``day`` and the posts they are shown (``feed_size`` at most, from
+    their market's posts of the day, from a random offset): per shown post, the viewer's index,
+    its rank in the viewer's feed and the post's row."""
     pop = population(params)
     p = pop.people
-    s = Rng(params.run_seed).stream("feed")
     users = np.arange(pop.n, dtype=np.int64)
     activity = budget(params).activity(users, day)
     opened = s.uniform(p.ids, day, 1) < np.clip(act["feed_open_rate"] * activity, 0.0, 1.0)
     opened &= pop.signup_day < day
     viewers = users[opened]
     market = markets(params)[p.city]
-    author = day_posts["user_id"].to_numpy() - 1
     post_market = market[author]
     order = np.argsort(post_market, kind="stable")
     per_market = np.bincount(post_market, minlength=int(market.max()) + 1)
@@ -120,32 +147,14 @@ def feed_seen(params: SeedParams, day: int, day_posts: pl.DataFrame) -> pl.DataF
     nth = np.arange(len(viewer)) - np.repeat(np.cumsum(shown) - shown, shown)
     offset = s.integers(0, np.maximum(available, 1), p.ids[viewers], day, 2)
     slot = (np.repeat(offset, shown) + nth) % np.maximum(np.repeat(available, shown), 1)
-    post = order[first[market[viewer]] + slot]
-    created_all = day_posts["created_at"].cast(pl.Int64).to_numpy()
-    created = created_all[post]
-    day_us = (epoch_day(params.start_date) + day) * US_PER_DAY
-    look = day_us + time_of_day_micros(ident["hour_weights"], s, p.ids[viewer], day, nth)
-    seen_at = np.maximum(look, created + US_PER_MINUTE)
-    keep = (author[post] != viewer) & (seen_at < day_us + US_PER_DAY)
-    frame = pl.DataFrame(
+    return viewer, nth, order[first[market[viewer]] + slot]
+
+
+def _seen(user_id: ArrayLike, post_id: ArrayLike, seen_at: NDArray[np.int64]) -> pl.DataFrame:
+    return pl.DataFrame(
         {
-            "user_id": p.ids[viewer][keep],
-            "post_id": day_posts["id"].to_numpy()[post][keep],
-            "seen_at": pl.Series(seen_at[keep]).cast(pl.Datetime("us", "UTC")),
+            "user_id": user_id,
+            "post_id": post_id,
+            "seen_at": pl.Series(seen_at).cast(pl.Datetime("us", "UTC")),
         }
     )
-    if day == 0 and params.named_accounts:  # the named accounts' guaranteed feed
-        who, what, when = named.feed_posts(
-            params, day_posts["id"].to_numpy(), author, created_all, day_us
-        )
-        extra = pl.DataFrame(
-            {
-                "user_id": p.ids[who],
-                "post_id": what,
-                "seen_at": pl.Series(when).cast(pl.Datetime("us", "UTC")),
-            }
-        )
-        frame = pl.concat([frame, extra]).unique(
-            ["user_id", "post_id"], keep="first", maintain_order=True
-        )
-    return frame.with_columns(pl.lit(day_date(params, day), dtype=pl.Date).alias("day"))
