@@ -82,12 +82,13 @@ def render_all(stdout: Console) -> None:
     stdout.print(f"rendered {report.RESULTS.relative_to(PROJECT)}", *images)
 
 
-def _sizes(text: str, allow_none: bool = False) -> list[Size]:
+def _sizes(text: str, option: str, allow_none: bool = False) -> list[Size]:
     if allow_none and text.strip().lower() == "none":
         return []
     names = [n.strip().upper() for n in text.split(",") if n.strip()]
     if not names or any(n not in SIZES for n in names):
-        raise click.BadParameter(f"a comma-separated subset of {','.join(SIZES)}, got {text!r}")
+        subset = f"a comma-separated subset of {','.join(SIZES)}"
+        raise click.BadParameter(f"{subset}, got {text!r}", param_hint=option)
     return [SIZES[n] for n in dict.fromkeys(names)]
 
 
@@ -139,7 +140,8 @@ def identity_cmd(users: int, repeat: int, record: bool) -> None:
 @record
 def activity_cmd(workloads: str, series_repeat: int, peer: str, repeat: int, record: bool) -> None:
     """seed up with days of activity end to end, appending a day, audit, repair, the peer."""
-    sizes, peers = _sizes(workloads), _sizes(peer, allow_none=True)
+    sizes = _sizes(workloads, "--workloads")
+    peers = _sizes(peer, "--peer", allow_none=True)
     measure(
         "activity", record, lambda c, log: activity.run(sizes, repeat, series_repeat, peers, c, log)
     )
