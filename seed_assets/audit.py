@@ -154,39 +154,60 @@ def audit_table(
         actual = {k: n for k, n in actual.items() if k not in exp.live_days}  # being written
     result.expected, result.rows = len(keys), sum(actual.values())
     bad: dict[str, list[str]] = {}
-    fingerprint, code_version = params.fingerprint(), versions.code_version(table)
+    current = params.fingerprint(), versions.code_version(table)
     for key in keys:
-        recorded = manifest.get(key)
-        if recorded is None:
-            bad.setdefault("missing", []).append(key)
-            continue
-        rows, digest, written_with, version = recorded
-        if actual.get(key, 0) != rows:
-            bad.setdefault("rows", []).append(f"{key}: {actual.get(key, 0):,} of {rows:,}")
-        elif written_with != fingerprint or version != code_version:
-            bad.setdefault("stale", []).append(key)
-        elif deep and _stored_digest(conn, table, key, params) != digest:
-            bad.setdefault("digest", []).append(key)
-        elif regenerated and regenerated.get((table, key), (rows, digest)) != (rows, digest):
-            bad.setdefault("generator", []).append(key)
-        else:
+        recorded, count = manifest.get(key), actual.get(key, 0)
+        gap = _partition_gap(conn, table, key, params, current, deep, regenerated, recorded, count)
+        if gap is None:
             result.present += 1
+        else:
+            bad.setdefault(gap[0], []).append(gap[1])
     extra = sorted(set(actual) - set(keys))
     if extra:
         result.gaps.append(
             Gap(table, "extra", f"rows outside the expected partitions: {_few(extra)}")
         )
-    what = {
-        "missing": "partitions never written (no manifest row)",
-        "rows": "row count differs from the manifest",
-        "stale": "written with other parameters or another code version",
-        "digest": "content differs from the manifest's digest",
-        "generator": "the generators now produce other rows than the manifest records",
-    }
     for kind, items in bad.items():
         repair = tuple(item.split(":")[0] for item in items)
-        result.gaps.append(Gap(table, kind, f"{what[kind]}: {_few(items)}", repair))
+        result.gaps.append(Gap(table, kind, f"{_PARTITION_GAPS[kind]}: {_few(items)}", repair))
     return result
+
+
+_PARTITION_GAPS = {
+    "missing": "partitions never written (no manifest row)",
+    "rows": "row count differs from the manifest",
+    "stale": "written with other parameters or another code version",
+    "digest": "content differs from the manifest's digest",
+    "generator": "the generators now produce other rows than the manifest records",
+}
+
+
+def _partition_gap(
+    conn: psycopg.Connection,
+    table: str,
+    key: str,
+    params: SeedParams,
+    current: tuple[str, str],
+    deep: bool,
+    regenerated: regenerate.Expected | None,
+    recorded: tuple | None,
+    count: int,
+) -> tuple[str, str] | None:
+    """What is wrong with one expected partition (its kind and how it is listed), or None: its
+    manifest row (``recorded``), its ``count`` of rows and, ``current``, the fingerprint and code
+    version it should have been written with."""
+    if recorded is None:
+        return "missing", key
+    rows, digest, written_with, version = recorded
+    if count != rows:
+        return "rows", f"{key}: {count:,} of {rows:,}"
+    if (written_with, version) != current:
+        return "stale", key
+    if deep and _stored_digest(conn, table, key, params) != digest:
+        return "digest", key
+    if regenerated and regenerated.get((table, key), (rows, digest)) != (rows, digest):
+        return "generator", key
+    return None
 
 
 def _few(items: Iterable[str], n: int = 5) -> str:
