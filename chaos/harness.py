@@ -78,7 +78,11 @@ class Outcome:
 
     def brief(self) -> str:
         tail = " | ".join(self.error_lines[-3:])[:400]
-        return f"seed {' '.join(self.args)[:120]} -> {self.code} ({self.seconds:.1f} s): {tail}"
+        text = f"seed {' '.join(self.args)[:120]} -> {self.code} ({self.seconds:.1f} s): {tail}"
+        if self.code in (6, 7):  # the gaps (or metrics) are on stdout
+            lines = [" ".join(line.split()) for line in self.stdout.splitlines() if line.strip()]
+            text += " || stdout: " + " | ".join(lines[-12:])[:1200]
+        return text
 
 
 @dataclasses.dataclass
