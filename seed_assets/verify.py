@@ -1,9 +1,11 @@
 """The calibration profile's target metrics, measured on a seeded database (read-only SQL).
 
-:func:`metrics` computes every metric of the profile's ``[targets]`` table from the database with
-the definitions ``tests/test_activity_calibration.py`` applies to the pure generator. Each metric
-names the table (asset) it belongs to. A metric that needs activity the database does not hold is
-not applicable: its value is NaN and it counts as ok.
+:func:`metrics` computes every metric of the profile's ``[targets]`` table from the database.
+Each metric names the table (asset) it belongs to. A metric that needs activity the database does
+not hold is not applicable: its value is NaN and it counts as ok. :func:`frame_metrics` computes
+the same metrics from the tables' rows as frames (the pure generators' output, no database): the
+calibration tests measure the generators with it, and ``tests/test_verify.py`` checks that the SQL
+and the frames give equal values.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
+import numpy as np
+import polars as pl
 import psycopg
 
 from seed_assets import calibration, database
@@ -173,3 +177,61 @@ def _per_user(conn: psycopg.Connection, table: str) -> tuple[float, float, float
     if not users:
         return NAN, NAN, NAN, 0
     return float(mean), float(fewest), float(most), int(users)
+
+
+# --- The same metrics over frames (the generators' output) -----------------------------------
+
+
+def frame_match_rate(likes: pl.DataFrame, matches: pl.DataFrame) -> float:
+    return matches.height / int((likes["action"] == "LIKE").sum())
+
+
+def frame_response_rate(conversations: pl.DataFrame, messages: pl.DataFrame) -> float:
+    answered = (
+        conversations.join(messages, left_on="id", right_on="conversation_id")
+        .filter(pl.col("sender_id") != pl.col("started_by"))["id"]
+        .n_unique()
+    )
+    return answered / conversations.height
+
+
+def frame_messages_per_match(messages: pl.DataFrame, matches: pl.DataFrame) -> float:
+    return messages.height / matches.height
+
+
+def frame_posts_per_week(posts: pl.DataFrame, likes: pl.DataFrame, start: dt.date) -> float:
+    """Posts / active user-weeks over the complete weeks from ``start`` to the last day seen."""
+    last = pl.concat([posts["day"], likes["day"]]).max()
+    assert isinstance(last, dt.date)
+    weeks = (last.toordinal() - start.toordinal() + 1) // 7
+    end = start + dt.timedelta(days=7 * weeks)
+    week = ((pl.col("day") - pl.lit(start)).dt.total_days() // 7).alias("week")
+    window = pl.col("day").is_between(start, end, closed="left")
+    posted = posts.filter(window).select("user_id", week)
+    swiped = likes.filter(window).select(pl.col("liker_id").alias("user_id"), week)
+    return posted.height / pl.concat([posted, swiped]).unique().height
+
+
+def frame_quiz_completion(quiz_results: pl.DataFrame, users: int) -> float:
+    return quiz_results["user_id"].n_unique() / users
+
+
+def frame_per_user(frame: pl.DataFrame, users: int) -> tuple[float, float, float]:
+    """(mean, fewest, most) rows per user of ids 1..``users``, counting users without any."""
+    counts = np.bincount(frame["user_id"].to_numpy(), minlength=users + 1)[1:]
+    return float(counts.mean()), float(counts.min()), float(counts.max())
+
+
+def frame_metrics(t: Mapping[str, pl.DataFrame], start: dt.date, users: int) -> dict[str, float]:
+    """Every target metric from the seeded tables' rows ``t`` (users 1..``users``)."""
+    out = {
+        "match_rate": frame_match_rate(t["likes"], t["matches"]),
+        "response_rate": frame_response_rate(t["conversations"], t["messages"]),
+        "posts_per_active_user_week": frame_posts_per_week(t["posts"], t["likes"], start),
+        "messages_per_match": frame_messages_per_match(t["messages"], t["matches"]),
+        "quiz_completion": frame_quiz_completion(t["quiz_results"], users),
+    }
+    for name, table in (("interests", "user_interests"), ("photos", "profile_media")):
+        mean, fewest, most = frame_per_user(t[table], users)
+        out |= {f"{name}_per_user": mean, f"{name}_fewest": fewest, f"{name}_most": most}
+    return out

@@ -1,5 +1,7 @@
 """The activity of 1,000 users over 30 days, with the `spec` calibration, shows the behaviour the
-spec asks for. Measured on the pure generator (``simulate_day`` for days 0..29, no database).
+spec asks for. Measured on the pure generator (``simulate_day`` for days 0..29, no database), the
+profile's target metrics with their definitions in ``seed_assets.verify`` (``frame_*``, the same
+as `seed verify`'s SQL) and against the profile's ``[targets]`` ranges.
 
 Each test prints its figure on one line (``pytest -s`` shows them).
 """
@@ -12,7 +14,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from seed_assets import calibration
+from seed_assets import calibration, verify
 from seed_assets.config import SeedParams
 from seed_assets.generators.activity import TABLES, simulate_day
 from seed_assets.generators.population import Population, population
@@ -27,6 +29,7 @@ PARAMS = SeedParams(
 )
 DAYS = 30
 WINDOW_DAYS = int(calibration.load(PARAMS.calibration)["activity"]["conversation_window_days"])
+TARGETS = verify.targets(PARAMS)  # name -> (lo, hi), inclusive
 
 Tables = dict[str, pl.DataFrame]
 
@@ -66,47 +69,35 @@ def pop() -> Population:
     return population(PARAMS)
 
 
+def in_range(name: str, value: float) -> bool:
+    lo, hi = TARGETS[name]
+    return lo <= value <= hi
+
+
 def test_match_rate(t: Tables) -> None:
-    likes = int((t["likes"]["action"] == "LIKE").sum())
-    matches = t["matches"].height
-    rate = matches / likes
-    report("match rate (matches / LIKE swipes)", rate, f"{matches} matches, {likes} likes")
-    assert 0.05 <= rate <= 0.15
+    rate = verify.frame_match_rate(t["likes"], t["matches"])
+    report("match rate (matches / LIKE swipes)", rate, f"{t['matches'].height} matches")
+    assert in_range("match_rate", rate)
 
 
 def test_message_response_rate(chats: tuple[pl.DataFrame, pl.DataFrame]) -> None:
     conversations, messages = chats
-    answered = (
-        conversations.join(messages, left_on="id", right_on="conversation_id")
-        .filter(pl.col("sender_id") != pl.col("started_by"))["id"]
-        .n_unique()
-    )
-    rate = answered / conversations.height
+    rate = verify.frame_response_rate(conversations, messages)
     report(
         "message response rate (conversations answered / conversations)",
         rate,
-        f"{answered} of {conversations.height}",
+        f"of {conversations.height}",
     )
-    assert 0.60 <= rate <= 0.80
+    assert in_range("response_rate", rate)
 
 
 def test_posts_per_active_user_week_and_heavy_tail(t: Tables) -> None:
-    def week(frame: pl.DataFrame, user: str) -> pl.DataFrame:
-        return frame.select(
-            pl.col(user).alias("user_id"),
-            ((pl.col("day") - pl.lit(PARAMS.start_date)).dt.total_days() // 7).alias("week"),
-        ).filter(pl.col("week") < DAYS // 7)  # complete weeks only
-
-    posted = week(t["posts"], "user_id").group_by("user_id", "week").len("posts")
-    swiped = week(t["likes"], "liker_id").unique()
-    active = pl.concat([posted.select("user_id", "week"), swiped]).unique()
-    per_week = active.join(posted, on=["user_id", "week"], how="left").fill_null(0)
-    mean = float(per_week["posts"].mean())  # type: ignore[arg-type]
-    report("posts per active user-week", mean, f"{per_week.height} active user-weeks")
+    mean = verify.frame_posts_per_week(t["posts"], t["likes"], PARAMS.start_date)
+    report("posts per active user-week", mean, f"{DAYS // 7} complete weeks")
     per_user = t["posts"].group_by("user_id").len()["len"].to_numpy()
     share = top_share(per_user, 0.10)
     report("share of posts by the top 10% of posters", share, f"{len(per_user)} posters")
-    assert 1.0 <= mean <= 3.0
+    assert in_range("posts_per_active_user_week", mean)
     assert share > 0.30
 
 
@@ -114,7 +105,7 @@ def test_messages_per_match_long_tailed(
     t: Tables, chats: tuple[pl.DataFrame, pl.DataFrame]
 ) -> None:
     _, messages = chats
-    per_match = messages.height / t["matches"].height
+    per_match = verify.frame_messages_per_match(messages, t["matches"])
     lengths = messages.group_by("conversation_id").len()["len"].to_numpy()
     mean, longest = float(lengths.mean()), int(lengths.max())
     report("messages per match", per_match, f"{messages.height} messages")
@@ -123,7 +114,7 @@ def test_messages_per_match_long_tailed(
         longest / mean,
         f"longest {longest}, mean {mean:.2f}",
     )
-    assert 2.0 <= per_match <= 8.0
+    assert in_range("messages_per_match", per_match)
     assert longest > 3 * mean
     # A long tail, not a cap: the longest few conversations are not all the same length.
     assert len(set(np.sort(lengths)[-5:].tolist())) > 1

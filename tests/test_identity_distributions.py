@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from seed_assets import calibration, pools
+from seed_assets import calibration, pools, verify
 from seed_assets.config import SeedParams
 from seed_assets.generators import CATALOG, IDENTITY
 from seed_assets.generators.people import people
@@ -17,6 +17,7 @@ from tests.conftest import extent
 N = 10_000
 PARAMS = SeedParams(run_seed="dist", users=N, shard_size=N)
 START = dt.datetime.combine(PARAMS.start_date, dt.time(), tzinfo=dt.UTC)
+TARGETS = verify.targets(PARAMS)  # the profile's target metrics: name -> (lo, hi), inclusive
 
 
 @pytest.fixture(scope="module")
@@ -64,12 +65,10 @@ def test_user_interests_three_to_eight(t: dict[str, pl.DataFrame]) -> None:
     interests = t["user_interests"]
     per_user = _per_user(interests)
     assert per_user.height == N  # everyone picked some
-    least, most = extent(per_user["n"])
-    assert least >= 3
-    assert most <= 8
-    mean = per_user["n"].mean()
-    assert isinstance(mean, float)
-    assert 4.5 <= mean <= 6.0
+    mean, fewest, most = verify.frame_per_user(interests, N)  # as `seed verify` measures them
+    for name, value in (("per_user", mean), ("fewest", fewest), ("most", most)):
+        lo, hi = TARGETS[f"interests_{name}"]
+        assert lo <= value <= hi, name
     catalog = CATALOG["interest_subjects"]()
     assert catalog.height == 25
     assert set(interests["subject_id"].unique().to_list()) <= set(catalog["id"].to_list())
@@ -81,8 +80,8 @@ def test_user_interests_three_to_eight(t: dict[str, pl.DataFrame]) -> None:
 def test_quiz_completion_and_answers(t: dict[str, pl.DataFrame], questions: pl.DataFrame) -> None:
     quiz = t["quiz_results"]
     per_user = _per_user(quiz)
-    share = per_user.height / N
-    assert 0.80 <= share <= 0.90
+    lo, hi = TARGETS["quiz_completion"]
+    assert lo <= verify.frame_quiz_completion(quiz, N) <= hi
     assert questions.height == 10
     assert (per_user["n"] == 10).all()  # completers answer every question
     assert quiz.select("user_id", "question_id").is_duplicated().sum() == 0
