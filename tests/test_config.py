@@ -341,3 +341,22 @@ def test_defaults_are_the_same_in_the_resource_the_help_and_the_readme() -> None
         if name != "dev_password":
             assert f"{value}]" in help_text, (name, value)
     assert f"SEED_DEV_PASSWORD (default {DEFAULTS['dev_password']})" in help_text
+
+
+def test_the_lock_timeout_default_is_the_same_in_the_help_and_the_readme() -> None:
+    from click.testing import CliRunner
+
+    from seed_assets.cli import main
+    from seed_assets.command_lock import DEFAULT_TIMEOUT_S
+
+    default = int(DEFAULT_TIMEOUT_S)
+    assert _readme_defaults()["SEED_LOCK_TIMEOUT"] == str(default)
+    waiting = []
+    for name in main.commands:
+        text = " ".join(
+            CliRunner().invoke(main, [name, "--help"], terminal_width=200).output.split()
+        )
+        if "SEED_LOCK_TIMEOUT" in text:
+            waiting.append(name)
+            assert f"SEED_LOCK_TIMEOUT, default {default} s" in text, name
+    assert {"up", "extend", "jobs", "load", "repair", "reset"} <= set(waiting), waiting
