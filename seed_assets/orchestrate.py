@@ -88,6 +88,8 @@ def _pool_connections(instance: dg.DagsterInstance) -> None:
 
     ``optimize_for_webserver`` pools one connection; writing an event checks out a second one,
     which was then opened and closed every time (a third of the CLI's Dagster bookkeeping).
+    The storages' ``_engine`` is private to dagster-postgres: ``tests/test_private_apis.py``
+    fails if a new version changes it.
     """
     from dagster_postgres.utils import create_pg_engine
 
