@@ -34,6 +34,7 @@ ENV = {
     "dev_password": "SEED_DEV_PASSWORD",
     "named_accounts": "SEED_NAMED_ACCOUNTS",
 }
+INT_FIELDS = ("users", "shard_size")  # the parameters that are whole numbers
 MAX_NAMED_ACCOUNTS = 100
 _EMAIL_RE = re.compile(r"^[a-z0-9._%+-]{1,64}@[a-z0-9-]+(\.[a-z0-9-]+)+$")
 
@@ -146,7 +147,7 @@ class SeedParams:
         for name, value in raw.items():
             if value is None or value == "":
                 continue
-            if name in ("users", "shard_size"):
+            if name in INT_FIELDS:
                 values[name] = parse_int(name.replace("_", " "), value)
             elif name in ("start_date", "end_date"):
                 values[name] = parse_date(name.replace("_", " "), str(value))

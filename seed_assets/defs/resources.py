@@ -8,7 +8,7 @@ import dagster as dg
 from pydantic import Field
 
 from seed_assets import database
-from seed_assets.config import DEFAULTS, ENV, SeedParams
+from seed_assets.config import DEFAULTS, ENV, INT_FIELDS, SeedParams
 
 
 class SeedConfig(dg.ConfigurableResource):
@@ -61,7 +61,7 @@ class PostgresResource(dg.ConfigurableResource):
 def seed_config_from_env() -> SeedConfig:
     """A SeedConfig whose set ``SEED_*`` variables are bound as EnvVars (shown so in the UI)."""
     bound = {
-        name: dg.EnvVar.int(var) if name in ("users", "shard_size") else dg.EnvVar(var)
+        name: dg.EnvVar.int(var) if name in INT_FIELDS else dg.EnvVar(var)
         for name, var in ENV.items()
         if os.environ.get(var)
     }
