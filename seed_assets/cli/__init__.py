@@ -7,7 +7,8 @@ import contextlib
 import os
 import sys
 
-from seed_assets.cli import files, inspect, ops, seeding  # noqa: F401  (registers the subcommands)
+# Importing the modules registers their subcommands.
+from seed_assets.cli import files, inspect, ops, schema, seeding  # noqa: F401
 from seed_assets.cli.common import main
 
 __all__ = ["main", "run"]
