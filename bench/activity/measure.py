@@ -8,10 +8,7 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -34,7 +31,6 @@ class PeerRun:
 
     seconds: float
     tables: dict[str, tuple[int, float]]
-    total_s: float  # the whole measurement: server start, migration, script, server stop
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,9 +90,7 @@ class Runner:
             f"peak RSS {run.peak_rss_mb:,.0f} MB{failed}",
             highlight=False,
         )
-        if run.returncode != 0:
-            raise RuntimeError(f"seed {' '.join(args)} exited with {run.returncode}; see {log}")
-        return run
+        return run.checked()
 
     def up(self, home: Path, step: str, days: int) -> seedcli.CliRun:
         users, d = str(self.size.users), str(days)
@@ -107,21 +101,10 @@ class Runner:
         return self.cli(home, step, "extend", "--days", str(days), "--skip-jobs")
 
 
-@contextmanager
-def fresh_home() -> Iterator[Path]:
-    """A temporary home for one database; any server left serving it is stopped on exit."""
-    with tempfile.TemporaryDirectory(prefix="bench-activity-", ignore_cleanup_errors=True) as tmp:
-        home = Path(tmp).resolve()
-        try:
-            yield home
-        finally:
-            pg.stop_strays(home / "seed" / "pgdata")
-
-
 def database_a(runner: Runner) -> DatabaseA:
     """``seed up``, the raw limit, days D+1 and D+2 appended, audit, one day repaired."""
     d = runner.size.days
-    with fresh_home() as home:
+    with pg.fresh_home("bench-activity-") as home:
         pgdata = home / "seed" / "pgdata"
         up = runner.up(home, "up", d)
         with pg.attached_server(pgdata) as url:
@@ -153,7 +136,7 @@ def database_b(runner: Runner, series: bool) -> DatabaseB:
     """``seed up --days 1``, day 2 appended, and with ``series`` the extends to day D, to day
     2D-1 and day 2D appended alone."""
     d = runner.size.days
-    with fresh_home() as home:
+    with pg.fresh_home("bench-activity-") as home:
         up1 = runner.up(home, "up-1day", 1)
         appends = {2: runner.extend(home, "append-day2", 1)}
         bulk: dict[int, seedcli.CliRun] = {}
@@ -200,8 +183,10 @@ def measure_peer(runner: Runner, likes: int) -> PeerRun:
     argv = [sys.executable, "-m", "bench.peer", f"--users={size.users}", f"--days={size.days}"]
     argv += [f"--likes={likes}", f"--start-date={START}", f"--json={out}"]
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    started = time.perf_counter()
-    with fresh_home() as home, pg.attached_server(home / "seed" / "pgdata") as url:
+    with (
+        pg.fresh_home("bench-activity-") as home,
+        pg.attached_server(home / "seed" / "pgdata") as url,
+    ):
         with database.connection(url, autocommit=True) as conn:
             prepare(conn, url, START, size.days)
         with log.open("wb") as sink:
@@ -220,7 +205,7 @@ def measure_peer(runner: Runner, likes: int) -> PeerRun:
     reported = json.loads(out.read_text())["tables"]
     tables = {t: (int(v["rows"]), float(v["seconds"])) for t, v in reported.items()}
     runner.console.print(f"  peer: python -m bench.peer: {seconds:.2f} s", highlight=False)
-    return PeerRun(seconds, tables, time.perf_counter() - started)
+    return PeerRun(seconds, tables)
 
 
 def one_rep(runner: Runner, series: bool, with_peer: bool) -> Rep:
