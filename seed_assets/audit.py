@@ -17,6 +17,8 @@ from collections.abc import Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
+from psycopg import sql
+from psycopg.sql import Identifier
 
 from seed_assets import (
     database,
@@ -100,14 +102,15 @@ def actual_counts(conn: psycopg.Connection, table: str, params: SeedParams) -> d
     """Rows per partition key as stored (one grouped scan)."""
     info = schema_table(table).info
     if info["grain"] == "all":
-        row = conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()  # type: ignore[arg-type]
+        row = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(Identifier(table))).fetchone()
         return {partitions.ALL: int(row[0])} if row and row[0] else {}
     key = info["key"]
     if info["grain"] == "shard":
-        sql = f'SELECT {partitions.shard_index_sql(key)}, count(*) FROM "{table}" GROUP BY 1'
-        rows = conn.execute(sql, [params.shard_size]).fetchall()  # type: ignore[arg-type]
+        by_shard = f'SELECT {partitions.shard_index_sql(key)}, count(*) FROM "{table}" GROUP BY 1'
+        rows = conn.execute(by_shard, [params.shard_size]).fetchall()  # type: ignore[arg-type]
         return {partitions.shard_key(int(k)): int(n) for k, n in rows}
-    rows = conn.execute(f'SELECT "{key}", count(*) FROM "{table}" GROUP BY 1').fetchall()  # type: ignore[arg-type]
+    query = sql.SQL("SELECT {}, count(*) FROM {} GROUP BY 1")
+    rows = conn.execute(query.format(Identifier(key), Identifier(table))).fetchall()
     return {k.isoformat(): int(n) for k, n in rows}
 
 

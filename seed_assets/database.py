@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import psycopg
+from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
 from seed_assets import homelock, pgtemplate
@@ -254,10 +255,11 @@ def _tune_for_development(url: str) -> None:
     with connection(url, autocommit=True) as conn:
         changed = False
         for name, value in DEVELOPMENT_SETTINGS.items():
-            current = conn.execute(f"SHOW {name}").fetchone()  # type: ignore[arg-type]
+            current = conn.execute(sql.SQL("SHOW {}").format(sql.Identifier(name))).fetchone()
             if current and current[0] == value:
                 continue
-            conn.execute(f"ALTER SYSTEM SET {name} = '{value}'")  # type: ignore[arg-type]
+            setting = sql.SQL("ALTER SYSTEM SET {} = {}")
+            conn.execute(setting.format(sql.Identifier(name), sql.Literal(value)))
             changed = True
         if changed:
             conn.execute("SELECT pg_reload_conf()")

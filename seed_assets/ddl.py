@@ -17,6 +17,7 @@ from graphlib import TopologicalSorter
 
 import psycopg
 import sqlalchemy as sa
+from psycopg import sql
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.schema import AddConstraint, CreateIndex, CreateTable
 
@@ -59,8 +60,8 @@ def is_empty(conn: psycopg.Connection) -> bool:
     bookkeeping = {"seed_marker", "seed_runs"}  # written before the first partition
     present = existing_tables(conn) & {t.name for t in metadata.sorted_tables} - bookkeeping
     for name in present:
-        exists = f'SELECT EXISTS (SELECT 1 FROM "{name}")'
-        if conn.execute(exists).fetchone() == (True,):  # type: ignore[arg-type]
+        exists = sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(sql.Identifier(name))
+        if conn.execute(exists).fetchone() == (True,):
             return False
     return True
 
@@ -368,4 +369,4 @@ def _pooled(url: str, jobs: list[list[str]], workers: int) -> None:
 def drop_all(conn: psycopg.Connection) -> None:
     """Drop every table of the schema (used by tests and ``seed reset --scope all``)."""
     for table in reversed(metadata.sorted_tables):
-        conn.execute(f'DROP TABLE IF EXISTS "{table.name}" CASCADE')  # type: ignore[arg-type]
+        conn.execute(sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(sql.Identifier(table.name)))

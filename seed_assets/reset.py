@@ -14,6 +14,8 @@ from __future__ import annotations
 import uuid
 
 import psycopg
+from psycopg import sql
+from psycopg.sql import Identifier
 
 from seed_assets import ddl, guard, runs
 from seed_assets.config import ConfigError
@@ -57,18 +59,20 @@ def reset(conn: psycopg.Connection, url: str, scope: str, confirm: str | None) -
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", [lock_key("seed reset", scope)])
         for name in tables:
-            row = conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()  # type: ignore[arg-type]
+            row = conn.execute(
+                sql.SQL("SELECT count(*) FROM {}").format(Identifier(name))
+            ).fetchone()
             removed[name] = int(row[0]) if row else 0
         if scope == "all":
             for name in tables:
-                conn.execute(f'DROP TABLE IF EXISTS "{name}" CASCADE')  # type: ignore[arg-type]
+                conn.execute(sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(Identifier(name)))
         else:
             children = [c for name in tables for c in day_partitions(conn, name)]
             for child in children:
-                conn.execute(f'DROP TABLE "{child}"')  # type: ignore[arg-type]
+                conn.execute(sql.SQL("DROP TABLE {}").format(Identifier(child)))
             if tables:  # none of the scope's tables exist: nothing to remove is not an error
-                listed = ", ".join(f'"{name}"' for name in tables)
-                conn.execute(f"TRUNCATE {listed}")  # type: ignore[arg-type]
+                listed = sql.SQL(", ").join(map(Identifier, tables))
+                conn.execute(sql.SQL("TRUNCATE {}").format(listed))
         if ddl.tables_exist(conn, seed_manifest.name):
             conn.execute("DELETE FROM seed_manifest WHERE table_name = ANY(%s)", [list(tables)])
         if ddl.tables_exist(conn, "seed_runs"):
