@@ -14,6 +14,7 @@ import threading
 from collections.abc import Collection
 from concurrent.futures import Future, ThreadPoolExecutor
 from graphlib import TopologicalSorter
+from typing import LiteralString, cast
 
 import psycopg
 import sqlalchemy as sa
@@ -29,6 +30,13 @@ _DIALECT = pg.dialect()  # type: ignore[no-untyped-call]
 
 def _sql(element: sa.schema.ExecutableDDLElement) -> str:
     return str(element.compile(dialect=_DIALECT))
+
+
+def _execute(conn: psycopg.Connection, statement: str) -> None:
+    """Run a statement made here from the schema (SQLAlchemy's DDL, or names from the schema's
+    metadata quoted): nothing in it comes from outside, so it is passed as the literal SQL the
+    driver's types ask for."""
+    conn.execute(cast(LiteralString, statement))
 
 
 def existing_tables(conn: psycopg.Connection) -> set[str]:
@@ -95,7 +103,7 @@ def ensure_schema(conn: psycopg.Connection, *, bare: bool = False) -> list[str]:
         statements += primary_key_statements(present) + index_statements()
         statements += foreign_key_statements(conn)
     for statement in statements:
-        conn.execute(statement)  # type: ignore[arg-type]
+        _execute(conn, statement)
     return statements
 
 
@@ -175,7 +183,7 @@ def finish_bulk_load(
                 checks[fk.table.name].append(_sql(AddConstraint(fk)))
             else:
                 add, validate = _add_then_validate(fk)
-                conn.execute(add)  # type: ignore[arg-type]
+                _execute(conn, add)
                 checks[fk.table.name].append(validate)
     _pooled(url, [checks[t] for t in largest if checks[t]], workers)
 
@@ -261,12 +269,12 @@ class BulkFinisher:
             statements = primary_key_statements(present, [name])
             statements += [*_index_sql(metadata.tables[name]), _analyze_sql(name, only)]
             for statement in statements:
-                conn.execute(statement)  # type: ignore[arg-type]
+                _execute(conn, statement)
             # Its foreign keys too, where what they refer to is finished already: validated now,
             # they are not left for the end. (The others wait for ``finish_bulk_load``.)
             for fk in self._ready_foreign_keys(name, present):
                 for statement in _add_then_validate(fk):
-                    conn.execute(statement)  # type: ignore[arg-type]
+                    _execute(conn, statement)
 
     def _ready_foreign_keys(self, name: str, present: set[str]) -> list[sa.ForeignKeyConstraint]:
         """``name``'s foreign keys not yet there whose referenced table is complete: finished by
@@ -359,7 +367,7 @@ def _pooled(url: str, jobs: list[list[str]], workers: int) -> None:
                 if statements is None:
                     return
                 for statement in statements:
-                    conn.execute(statement)  # type: ignore[arg-type]
+                    _execute(conn, statement)
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for future in [pool.submit(worker) for _ in range(min(workers, len(jobs)))]:
