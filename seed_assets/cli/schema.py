@@ -95,7 +95,8 @@ def draft(out_file: str, db_schema: str | None, force: bool) -> None:
     out.print(
         f"schema draft: wrote {escape(str(path))} ({mapped} tables mapped, "
         f"{result.guesses} guesses, {len(result.unmapped)} unmapped); "
-        "edit it, then run `seed schema check`"
+        "edit it, then run `seed schema check`",
+        soft_wrap=True,
     )
 
 
@@ -128,5 +129,6 @@ def check(mapping_file: str | None) -> None:
         raise check_mod.MappingMismatch(mapping.origin, result.differences)
     out.print(
         f"schema check: clean ({result.tables} tables, {result.columns} columns mapped"
-        f"{', ' + escape(mapping.origin) if not mapping.native else ', native schema'})"
+        f"{', ' + escape(mapping.origin) if not mapping.native else ', native schema'})",
+        soft_wrap=True,
     )

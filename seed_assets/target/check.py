@@ -52,14 +52,11 @@ _VARCHAR = re.compile(r"character(?: varying)?\((\d+)\)")
 def check(mapping: Mapping, live: catalog.Catalog) -> Result:
     """Every problem of ``mapping`` against ``live`` (one schema's catalog)."""
     sources = _source_tables()
-    notes = [
-        f"{t.source}: left out ({t.left_out})"
-        for t in mapping.tables
-        if t.target is None and t.left_out != "not in the mapping"
-    ]
-    unlisted = [t.source for t in mapping.tables if t.left_out == "not in the mapping"]
-    if unlisted:
-        notes.append(f"not in the mapping, left out: {', '.join(unlisted)}")
+    why: dict[str, list[str]] = {}
+    for t in mapping.tables:
+        if t.target is None:
+            why.setdefault(t.left_out, []).append(t.source)
+    notes = [f"left out ({reason}): {', '.join(names)}" for reason, names in why.items()]
     filled = {t.target for t in mapping.mapped}
     spare = sorted(name for name in live.tables if name not in filled)
     if spare and not mapping.native:
@@ -199,7 +196,7 @@ def _source_value(t: TableMap, source: SourceTable, col: str, mapping: Mapping) 
             one,
             owner.id,
             id_length(owner.id, owner.id_prefix) if text else 0,
-            c.references,
+            owner.source,
         )
     labels: tuple[Any, ...] | None = DOMAINS.get((t.source, col))
     vmap = t.value_map(col)
@@ -218,7 +215,8 @@ def _source_value(t: TableMap, source: SourceTable, col: str, mapping: Mapping) 
         )
         return _Value(type_, c.nullable, labels, f"tables.{t.source}.values.{col}", frozenset())
     strategy = owner.id if owner is not None else ""
-    return _Value(c.type, c.nullable, labels, where, one, strategy, 0, c.references)
+    held = owner.source if owner is not None else None
+    return _Value(c.type, c.nullable, labels, where, one, strategy, 0, held)
 
 
 def _int_type(values: tuple[Any, ...]) -> str:
@@ -348,7 +346,7 @@ def _fits_id(table: str, got: catalog.Column, value: _Value, diff: Any) -> list[
         return diff(
             "id_type",
             f'{target}, but it would hold integer ids (id = "keep")',
-            f'id = "{better}" on the table whose ids these are',
+            f'tables.{value.references}.id = "{better}"',
         )
     if strategy == "uuid":
         if target == "uuid" or target in ("text", "character varying"):
@@ -372,7 +370,7 @@ def _fits_id(table: str, got: catalog.Column, value: _Value, diff: Any) -> list[
     return diff(
         "id_type",
         f"{target} cannot hold {owner} (id strategies other than keep need a text or uuid column)",
-        f'id = "{better}" on the table whose ids these are',
+        f'tables.{value.references}.id = "{better}"',
     )
 
 

@@ -267,7 +267,8 @@ def parse(data: Any, origin: str) -> Mapping:
     for name, source in sources.items():
         where = f"tables.{name}"
         if name not in given:
-            tables[name] = TableMap(name, None, left_out="not in the mapping")
+            unused = "target.jobs = false" if not jobs and source.tier == "derived" else ""
+            tables[name] = TableMap(name, None, left_out=unused or "not in the mapping")
             continue
         tables[name] = _table_map(source, _table_of(given[name], where, bad), where, bad)
     # Left out with what they depend on: a skipped table's dependents, and jobs = false.
