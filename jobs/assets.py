@@ -18,9 +18,10 @@ from seed_assets import database, partitions
 from seed_assets.config import SeedParams
 from seed_assets.defs.partitions import SINGLE_RUN, daily_partitions, shard_partitions
 from seed_assets.defs.resources import PostgresResource, SeedConfig
+from seed_assets.frames import polars_schema
 from seed_assets.progress import Progress
 from seed_assets.read import query_frame
-from seed_assets.schema import depends_on, reads_every_partition
+from seed_assets.schema import depends_on, metadata, reads_every_partition
 from seed_assets.schema import table as schema_table
 from seed_assets.steps import table_asset_args, write_partitions
 from seed_assets.write import Work
@@ -37,25 +38,25 @@ def _deps(name: str) -> list[str | dg.AssetDep]:
     return [dg.AssetDep(n, partition_mapping=ALL) if n in every else n for n in depends_on(t)]
 
 
-# Types of the columns jobs join on, for reads that may come back empty.
+def _read_dtype(column: str) -> pl.DataType:
+    """A column's dtype as jobs read it: the schema's, the same in every table that has the
+    column, with integers as CSV reads them back (Int64)."""
+    (dtype,) = {
+        pl.Int64() if dtype.is_integer() else dtype
+        for t in metadata.sorted_tables
+        for name, dtype in polars_schema(t.name).items()
+        if name == column
+    }
+    return dtype
+
+
+# Types of the columns jobs join on, for reads that may come back empty (CSV then carries no
+# types): the tables' columns as the schema has them, and the counts the queries compute.
+_JOINED = ("id", "user_id", "liker_id", "conversation_id", "sender_id", "recipient_id", "post_id")
 TYPES: dict[str, pl.DataType] = {
-    **{
-        c: pl.Int64()
-        for c in (
-            "id",
-            "user_id",
-            "liker_id",
-            "conversation_id",
-            "sender_id",
-            "recipient_id",
-            "post_id",
-            "n",
-            "views",
-        )
-    },
-    "created_at": pl.Datetime("us", "UTC"),
-    "action": pl.String(),
-    "body": pl.String(),
+    **{c: _read_dtype(c) for c in (*_JOINED, "created_at", "action", "body")},
+    "n": pl.Int64(),
+    "views": pl.Int64(),
 }
 
 

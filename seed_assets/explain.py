@@ -20,8 +20,9 @@ from seed_assets.config import ConfigError, SeedParams
 from seed_assets.generators import catalog
 from seed_assets.generators.activity import TABLES, simulate_day
 from seed_assets.generators.people import archetypes, people
-from seed_assets.partitions import shard_ids, shard_of
+from seed_assets.partitions import shard_of
 from seed_assets.schema import table
+from seed_assets.units import work_units
 
 # The columns that name a user in each activity table (conversations go by their match).
 USER_COLUMNS = {
@@ -88,12 +89,12 @@ def check_user(params: SeedParams, user_id: int) -> None:
 def identity(params: SeedParams, user_id: int) -> dict[str, pl.DataFrame]:
     """The user's rows of every identity table, generated for their shard and filtered."""
     check_user(params, user_id)
-    lo, hi = shard_ids(params, shard_of(params, user_id))
+    (unit,) = work_units(params, list(generators.IDENTITY), shards=[shard_of(params, user_id)])
     out = {}
-    for name, generate in generators.IDENTITY.items():
+    for name, rows in unit.make().items():
+        assert isinstance(rows, pl.DataFrame)  # generated here, not prefetched
         key = table(name).info["key"]
-        rows = generate(params, lo, hi).filter(pl.col(key) == user_id)
-        out[name] = rows.drop(HIDDEN.get(name, ()))
+        out[name] = rows.filter(pl.col(key) == user_id).drop(HIDDEN.get(name, ()))
     return out
 
 

@@ -15,18 +15,16 @@ import datetime as dt
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
 import psycopg
 
-from seed_assets import database, ddl, generators, guard, partitions, runs
+from seed_assets import database, ddl, guard, partitions, runs
 from seed_assets.config import ConfigError, SeedParams
 from seed_assets.file_formats import read_files, write_files
-from seed_assets.generators.activity import TABLES as ACTIVITY_TABLES
-from seed_assets.generators.activity import simulate_day
 from seed_assets.load import WriteResult, canonical, frame_digest, pipelined_writer
 from seed_assets.manifest_file import (
     STAGING,
@@ -36,13 +34,10 @@ from seed_assets.manifest_file import (
     read_manifest,
     references_missing,
 )
-from seed_assets.partitions import Partition
 from seed_assets.progress import Progress
+from seed_assets.units import Unit, work_units
 
 DEFAULT_SHARD_ROWS = 500_000
-
-# One unit of generation: a partition, the tables it yields, and the function that yields them.
-Unit = tuple[Partition, list[str], Callable[[], dict[str, pl.DataFrame]]]
 
 
 class LoadFailed(RuntimeError):
@@ -82,9 +77,10 @@ def export(
     chosen, previous = check_export(out_dir, fmt, shard_rows, tables, days)
     if days:
         params = partitions.through(params, params.start_date + dt.timedelta(days=days - 1))
-    units = _units(params, chosen, days)
+    dates = [params.start_date + dt.timedelta(days=day) for day in range(days)]
+    units = work_units(params, chosen, days=dates)
     for table in chosen:
-        progress.start(table, sum(table in unit_tables for _, unit_tables, _ in units))
+        progress.start(table, sum(table in unit.tables for unit in units))
     created, staging = not out_dir.exists(), out_dir / STAGING
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
@@ -107,43 +103,20 @@ def export(
     return list(totals.values())
 
 
-def _units(params: SeedParams, tables: list[str], days: int) -> list[Unit]:
-    """Catalog tables whole, identity tables by shard (all of a shard's tables at once: they share
-    its people), activity by day (each day simulated once for all its tables)."""
-    units: list[Unit] = []
-    for name in (t for t in tables if t in generators.CATALOG):
-        make = generators.CATALOG[name]
-        units.append((partitions.whole_table(), [name], lambda n=name, m=make: {n: m()}))
-    identity = [t for t in tables if t in generators.IDENTITY]
-    for key in partitions.shard_keys(params) if identity else []:
-        part = partitions.shard_partition(params, key)
-        lo, hi = int(part.lo), int(part.hi)  # type: ignore[arg-type]
-        units.append((part, identity, lambda lo=lo, hi=hi: _shard(params, identity, lo, hi)))
-    activity = [t for t in tables if t in ACTIVITY_TABLES]
-    for day in range(days) if activity else []:
-        date = params.start_date + dt.timedelta(days=day)
-        units.append(
-            (partitions.day_partition(date), activity, lambda d=day: simulate_day(params, d))
-        )
-    return units
-
-
-def _shard(params: SeedParams, tables: list[str], lo: int, hi: int) -> dict[str, pl.DataFrame]:
-    return {t: generators.IDENTITY[t](params, lo, hi) for t in tables}
-
-
 def _write_units(
     staging: Path, units: list[Unit], fmt: str, shard_rows: int
 ) -> Iterator[tuple[str, Entry, int, float]]:
     """Generate units here while two threads digest and write the previous ones' files."""
     pending: list[Future[tuple[str, Entry, int, float]]] = []
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="seed-export") as pool:
-        for part, tables, make in units:
-            frames = make()
-            for table in tables:
+        for unit in units:  # (catalog tables whole, a shard's identity tables, a day's activity)
+            frames = unit.make()
+            for table in unit.tables:
                 while len(pending) >= 8:
                     yield pending.pop(0).result()
-                args = (staging, table, part.key, frames[table], fmt, shard_rows)
+                frame = frames[table]
+                assert isinstance(frame, pl.DataFrame)  # generated here, not prefetched
+                args = (staging, table, unit.part.key, frame, fmt, shard_rows)
                 pending.append(pool.submit(_write_partition, *args))
         while pending:
             yield pending.pop(0).result()

@@ -44,8 +44,8 @@ class Prefetcher:
     ) -> None:
         self.fingerprint = params.fingerprint()
         self._params = params
-        shards = [partitions.shard_partition(params, key) for key in partitions.shard_keys(params)]
-        self._plan = [(table, batch) for table in order for batch in _batches(shards, BATCH_USERS)]
+        batches = _batches(partitions.shard_partitions(params), BATCH_USERS)
+        self._plan = [(table, batch) for table in order for batch in batches]
         self._budget = budget_bytes
         self._ready: dict[Key, Encoded] = {}
         self._owner: dict[Key, str] = {}  # who generates a shard: "thread" or "step"

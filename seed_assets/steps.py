@@ -47,18 +47,6 @@ def write_tables(
         yield materialization(w, params)
 
 
-def write_table(
-    table: str,
-    params: SeedParams,
-    db: PostgresResource,
-    progress: Progress,
-    work: Iterable[tuple[Partition, Callable[[], Rows]]],
-) -> dg.MaterializeResult:
-    """One table's partitions (the catalog assets)."""
-    units: list[Work] = [(part, lambda make=make: {table: make()}) for part, make in work]
-    return write_partitions([table], params, db, progress, units)[table]
-
-
 def target(db: PostgresResource) -> write.Target:
     """Where this step writes, the run it records (if any) and its schema check."""
     return write.Target(db.resolved_url(), db.bulk_load, _launched_by_dagster(), _check_schema)

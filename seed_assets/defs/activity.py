@@ -4,7 +4,7 @@ import datetime as dt
 
 import dagster as dg
 
-from seed_assets import generators, partitions
+from seed_assets import generators
 from seed_assets.config import SeedParams
 from seed_assets.defs.assets import seed_params
 from seed_assets.defs.partitions import SINGLE_RUN, daily_partitions
@@ -13,6 +13,7 @@ from seed_assets.generators.activity import TABLES
 from seed_assets.progress import Progress
 from seed_assets.schema import depends_on, table
 from seed_assets.steps import table_asset_args, write_partitions
+from seed_assets.units import work_units
 from seed_assets.write import Generation
 
 
@@ -49,15 +50,12 @@ def build_activity(params_at_load: SeedParams) -> dg.AssetsDefinition:
         """Simulates each day of the range once and writes every selected table for it."""
         params = seed_config.params()
         selected = [t for t in TABLES if dg.AssetKey(t) in context.selected_asset_keys]
-        work = []
-        for key in context.partition_keys:
-            date = dt.date.fromisoformat(key)
-            if date < params.start_date:
-                raise dg.Failure(f"day {key} is before the start date {params.start_date}")
-            day = (date - params.start_date).days
-            # With the memo of earlier days' matches, chats and first likes the command gives.
-            work.append((partitions.day_partition(date), lambda d=day: generation.day(params, d)))
-        results = write_partitions(selected, params, database, progress, work)
+        dates = [dt.date.fromisoformat(key) for key in context.partition_keys]
+        if early := [d for d in dates if d < params.start_date]:
+            raise dg.Failure(f"day {early[0]} is before the start date {params.start_date}")
+        # With the memo of earlier days' matches, chats and first likes the command gives.
+        units = work_units(params, TABLES, days=dates, generation=generation)
+        results = write_partitions(selected, params, database, progress, [u.work for u in units])
         yield from results.values()
 
     return activity

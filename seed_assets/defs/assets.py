@@ -1,7 +1,7 @@
 """The seeded assets: ``seed_params``, the catalog and the identity tier (asset = table)."""
 
 import datetime as dt
-from collections.abc import Callable
+import functools
 from typing import Any
 
 import dagster as dg
@@ -20,13 +20,13 @@ from seed_assets.database import connection, redact
 from seed_assets.defs.partitions import SINGLE_RUN, shard_partitions
 from seed_assets.defs.resources import PostgresResource, SeedConfig
 from seed_assets.defs.schedules import DAYS_TAG
-from seed_assets.partitions import Partition
 from seed_assets.progress import Progress
 from seed_assets.reset import reset as reset_tables
 from seed_assets.schema import depends_on, seed_runs
 from seed_assets.schema import table as schema_table
-from seed_assets.steps import table_asset_args, write_table, write_tables
-from seed_assets.write import Generation, Rows
+from seed_assets.steps import table_asset_args, write_partitions, write_tables
+from seed_assets.units import identity_rows, work_units
+from seed_assets.write import Generation
 
 
 class SeedParamsConfig(dg.Config):
@@ -88,8 +88,6 @@ def _reset(context: dg.AssetExecutionContext, url: str, scope: str, params: Seed
 
 
 def catalog_asset(name: str) -> dg.AssetsDefinition:
-    make_frame = generators.CATALOG[name]
-
     @dg.asset(
         name=name,
         group_name="catalog",
@@ -103,9 +101,8 @@ def catalog_asset(name: str) -> dg.AssetsDefinition:
         progress: dg.ResourceParam[Progress],
     ) -> dg.MaterializeResult:
         params = seed_config.params()
-        return write_table(
-            name, params, database, progress, [(partitions.whole_table(), make_frame)]
-        )
+        work = [unit.work for unit in work_units(params, [name])]
+        return write_partitions([name], params, database, progress, work)[name]
 
     return _catalog  # type: ignore[return-value]  # (pyright cannot see through **kwargs)
 
@@ -150,16 +147,8 @@ def build_identity(params_at_load: SeedParams) -> dg.AssetsDefinition:
             t for t in generators.IDENTITY_ORDER if dg.AssetKey(t) in context.selected_asset_keys
         ]
         parts = [partitions.shard_partition(params, key) for key in context.partition_keys]
-        make = _shard(params, generation)
+        # `seed up` may have generated a shard already, while Dagster and the database started.
+        make = functools.partial(identity_rows, params, generation=generation)
         yield from write_tables(selected, params, database, progress, parts, make)
 
     return identity
-
-
-def _shard(params: SeedParams, generation: Generation) -> Callable[[str, Partition], Rows]:
-    def make(table: str, part: Partition) -> Rows:
-        lo, hi = int(part.lo), int(part.hi)  # type: ignore[arg-type]
-        # `seed up` may have generated it already, while Dagster and the database started.
-        return generation.identity(params, table, lo, hi)
-
-    return make
