@@ -305,7 +305,10 @@ def _table(
         else:
             fills.append(Entry(c.name, None, f"{c.type} NOT NULL without default: fill it"))
             unmapped.append(f"{have.name}.{c.name}: NOT NULL without default, nothing fills it")
-    sections = [Section(path, head), Section((*path, "columns"), columns)]
+    written = used | {f.key for f in fills}
+    rest = [c.name for c in have.columns if c.name not in written]
+    comment = f"not written, left to the database: {', '.join(rest)}" if rest else ""
+    sections = [Section(path, head, comment), Section((*path, "columns"), columns)]
     if fills:
         sections.append(Section((*path, "fill"), fills))
     return sections + values, guesses, unmapped
