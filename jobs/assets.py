@@ -4,6 +4,7 @@ Each asset has the grain of its table (all, user shard, or day) and rewrites onl
 it is asked for, through the same write path as the seeded tables.
 """
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
 from functools import lru_cache
@@ -19,6 +20,7 @@ from seed_assets.config import SeedParams
 from seed_assets.defs.partitions import SINGLE_RUN, daily_partitions, shard_partitions
 from seed_assets.defs.resources import PostgresResource, SeedConfig
 from seed_assets.frames import polars_schema
+from seed_assets.partitions import Partition
 from seed_assets.progress import Progress
 from seed_assets.read import query_frame
 from seed_assets.schema import depends_on, metadata, reads_every_partition
@@ -131,66 +133,64 @@ def _asset(
     )
 
 
-# A job reads its inputs and returns the table's rows: for the whole table, or for a shard.
-WholeJob = Callable[[str], pl.DataFrame]
-ShardJob = Callable[[SeedParams, str, str, int, int], pl.DataFrame]  # params, url, run id, range
+@dataclasses.dataclass(frozen=True)
+class Inputs:
+    """Where a job reads from: the database of this run (whole-population reads are cached per
+    run), with the run's parameters."""
+
+    params: SeedParams
+    url: str
+    run_id: str
 
 
-def _whole_asset(name: str, job: WholeJob) -> dg.AssetsDefinition:
-    @_asset(name)
-    def _derived(
-        seed_config: SeedConfig, database: PostgresResource, progress: dg.ResourceParam[Progress]
-    ) -> dg.MaterializeResult:
-        params, url = seed_config.params(), database.resolved_url()
-        work: list[Work] = [(partitions.whole_table(), lambda: {name: job(url)})]
-        return write_partitions([name], params, database, progress, work)[name]
-
-    return _derived
+# A job reads its inputs and returns the table's rows for one partition: the whole table, a
+# shard or a day (the table's grain).
+Job = Callable[[Inputs, Partition], pl.DataFrame]
 
 
-def _shard_asset(name: str, shards: dg.PartitionsDefinition, job: ShardJob) -> dg.AssetsDefinition:
-    @_asset(name, shards)
+def _derived_asset(
+    name: str, partitions_def: dg.PartitionsDefinition | None, job: Job
+) -> dg.AssetsDefinition:
+    @_asset(name, partitions_def)
     def _derived(
         context: dg.AssetExecutionContext,
         seed_config: SeedConfig,
         database: PostgresResource,
         progress: dg.ResourceParam[Progress],
     ) -> dg.MaterializeResult:
-        params, url, run = seed_config.params(), database.resolved_url(), context.run.run_id
-        work: list[Work] = []
-        for key in context.partition_keys:
-            part = partitions.shard_partition(params, key)
-            lo, hi = int(part.lo), int(part.hi)  # type: ignore[arg-type]
-            work.append((part, lambda lo=lo, hi=hi: {name: job(params, url, run, lo, hi)}))
-        return write_partitions([name], params, database, progress, work)[name]
+        at = Inputs(seed_config.params(), database.resolved_url(), context.run.run_id)
+        keys = context.partition_keys if partitions_def else [partitions.ALL]
+        parts = [partitions.of_table(name, key, at.params) for key in keys]
+        work: list[Work] = [(part, lambda part=part: {name: job(at, part)}) for part in parts]
+        return write_partitions([name], at.params, database, progress, work)[name]
 
     return _derived
 
 
-def _quiz_stats(url: str) -> pl.DataFrame:
-    answers = _read(url, "SELECT question_id, answer FROM quiz_results")
-    return stats.quiz_stats(answers, _read(url, N_OPTIONS))
+def _quiz_stats(at: Inputs, _: Partition) -> pl.DataFrame:
+    answers = _read(at.url, "SELECT question_id, answer FROM quiz_results")
+    return stats.quiz_stats(answers, _read(at.url, N_OPTIONS))
 
 
-def _interest_relationships(url: str) -> pl.DataFrame:
+def _interest_relationships(at: Inputs, _: Partition) -> pl.DataFrame:
     return stats.interest_relationships(
-        _read(url, "SELECT user_id, subject_id FROM user_interests")
+        _read(at.url, "SELECT user_id, subject_id FROM user_interests")
     )
 
 
-def _snapshot(params: SeedParams, url: str, run_id: str, lo: int, hi: int) -> pl.DataFrame:
-    del run_id
-    rng = [lo, hi]
+def _snapshot(at: Inputs, shard: Partition) -> pl.DataFrame:
+    url, rng = at.url, list(partitions.shard_ids(at.params, shard.key))
     return users.searchable_users(
         _read(url, f"SELECT * FROM profiles WHERE {_IN_SHARD}", rng),
         _read(url, f"SELECT user_id FROM profile_media WHERE {_IN_SHARD}", rng),
         _read(url, f"SELECT user_id, subject_id FROM user_interests WHERE {_IN_SHARD}", rng),
-        params.start_date,
+        at.params.start_date,
     )
 
 
-def _traits(params: SeedParams, url: str, run_id: str, lo: int, hi: int) -> pl.DataFrame:
-    swipes, messages, days = _activity(url, run_id)
+def _traits(at: Inputs, shard: Partition) -> pl.DataFrame:
+    lo, hi = partitions.shard_ids(at.params, shard.key)
+    swipes, messages, days = _activity(at.url, at.run_id)
     received = messages.filter(pl.col("recipient_id").is_between(lo, hi - 1))
     talks = messages.filter(pl.col("conversation_id").is_in(received["conversation_id"].implode()))
     return users.user_traits(
@@ -201,57 +201,49 @@ def _traits(params: SeedParams, url: str, run_id: str, lo: int, hi: int) -> pl.D
     )
 
 
-def _scores(params: SeedParams, url: str, run_id: str, lo: int, hi: int) -> pl.DataFrame:
-    people, feats = _population(url, run_id, params.start_date)
-    return matching.match_scores(people, feats, lo, hi, params.run_seed)  # type: ignore[arg-type]
+def _scores(at: Inputs, shard: Partition) -> pl.DataFrame:
+    lo, hi = partitions.shard_ids(at.params, shard.key)
+    people, feats = _population(at.url, at.run_id, at.params.start_date)
+    return matching.match_scores(people, feats, lo, hi, at.params.run_seed)  # type: ignore[arg-type]
 
 
-def _compatibility(params: SeedParams, url: str, run_id: str, lo: int, hi: int) -> pl.DataFrame:
-    people, feats = _population(url, run_id, params.start_date)
+def _compatibility(at: Inputs, shard: Partition) -> pl.DataFrame:
+    people, feats = _population(at.url, at.run_id, at.params.start_date)
     pairs = _read(
-        url,
+        at.url,
         "SELECT user_id AS user_a_id, candidate_id AS user_b_id FROM match_scores "
         f"WHERE {_IN_SHARD}",
-        [lo, hi],
+        list(partitions.shard_ids(at.params, shard.key)),
     )
     return matching.compatibility_rows(people, feats, pairs)  # type: ignore[arg-type]
 
 
-def _trending_day(url: str, subjects: pl.DataFrame, day: dt.date) -> dict[str, pl.DataFrame]:
-    posts = _read(url, "SELECT id, body FROM posts WHERE day = %s", [day])
+@lru_cache(maxsize=1)
+def _subjects(url: str, run_id: str) -> pl.DataFrame:
+    """The interest subjects, read once per run."""
+    del run_id
+    return _read(url, "SELECT id, name FROM interest_subjects")
+
+
+def _trending(at: Inputs, day: Partition) -> pl.DataFrame:
+    assert isinstance(day.lo, dt.date)
+    posts = _read(at.url, "SELECT id, body FROM posts WHERE day = %s", [day.lo])
     views = _read(
-        url, "SELECT post_id, count(*) AS views FROM feed_seen WHERE day = %s GROUP BY 1", [day]
+        at.url,
+        "SELECT post_id, count(*) AS views FROM feed_seen WHERE day = %s GROUP BY 1",
+        [day.lo],
     )
-    return {"trending": trending.trending(posts, views, subjects, day)}
-
-
-def _trending_asset(days: dg.PartitionsDefinition) -> dg.AssetsDefinition:
-    @_asset("trending", days)
-    def _derived(
-        context: dg.AssetExecutionContext,
-        seed_config: SeedConfig,
-        database: PostgresResource,
-        progress: dg.ResourceParam[Progress],
-    ) -> dg.MaterializeResult:
-        params, url = seed_config.params(), database.resolved_url()
-        subjects = _read(url, "SELECT id, name FROM interest_subjects")
-        work: list[Work] = [
-            (partitions.day_partition(d), lambda d=d: _trending_day(url, subjects, d))
-            for d in map(dt.date.fromisoformat, context.partition_keys)
-        ]
-        return write_partitions(["trending"], params, database, progress, work)["trending"]
-
-    return _derived
+    return trending.trending(posts, views, _subjects(at.url, at.run_id), day.lo)
 
 
 def build_derived(params_at_load: SeedParams) -> list[dg.AssetsDefinition]:
     shards = shard_partitions(params_at_load)
     return [
-        _whole_asset("quiz_stats", _quiz_stats),
-        _whole_asset("interest_relationships", _interest_relationships),
-        _shard_asset("searchable_users", shards, _snapshot),
-        _shard_asset("user_traits", shards, _traits),
-        _shard_asset("match_scores", shards, _scores),
-        _shard_asset("compatibility", shards, _compatibility),
-        _trending_asset(daily_partitions(params_at_load)),
+        _derived_asset("quiz_stats", None, _quiz_stats),
+        _derived_asset("interest_relationships", None, _interest_relationships),
+        _derived_asset("searchable_users", shards, _snapshot),
+        _derived_asset("user_traits", shards, _traits),
+        _derived_asset("match_scores", shards, _scores),
+        _derived_asset("compatibility", shards, _compatibility),
+        _derived_asset("trending", daily_partitions(params_at_load), _trending),
     ]
