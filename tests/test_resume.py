@@ -302,3 +302,33 @@ def test_seed_load_rerun_after_kill_9_completes_it(server_url: str, tmp_path: Pa
             assert {t: table_digest(a, t) for t in names} == {t: table_digest(b, t) for t in names}
         # As the uninterrupted load audits (2 days of 300 users miss a calibration minimum).
         assert audit.run(url).gaps == audit.run(ref).gaps
+
+
+def test_an_extend_interrupted_after_its_activity_refreshes_the_derived_tables(
+    seeded: str, five_days: str, tmp_path: Path
+) -> None:
+    """Every partition an interrupted `seed extend` claimed is committed, but it may have died
+    before refreshing user_traits and trending: the next `seed extend` does that (and appends
+    nothing); with --skip-jobs nothing is owed."""
+    run_id = f"cli-{uuid.uuid4()}"
+    with database.connection(seeded, autocommit=True) as conn:
+        params = runs.expectation(conn).params
+        assert isinstance(params, SeedParams)
+        days = (params.start_date.replace(day=4), params.start_date.replace(day=5))
+        runs.start(conn, run_id, "seed extend", params, days)
+        runs.finish(conn, run_id, "interrupted", {})
+        exp = runs.expectation(conn)
+        assert runs.owed(conn, exp, derived=False) is None
+        owed = runs.owed(conn, exp, derived=True)
+    assert owed is not None and owed.plan == {} and owed.claim.run_id == run_id
+    assert owed.days == days
+    env = _env(tmp_path, seeded)
+    done = run(["extend", "--days", "1"], env)
+    assert done.returncode == 0, done.stderr
+    said = " ".join(done.stderr.split())
+    assert "resuming the interrupted `seed extend` of days 2024-01-04..2024-01-05" in said
+    assert _days(seeded)[-1] == "2024-01-05"
+    assert _digests(seeded) == _digests(five_days)
+    again = run(["extend", "--days", "1"], env)
+    assert again.returncode == 0 and "resuming" not in again.stderr
+    assert _days(seeded)[-1] == DAY6
