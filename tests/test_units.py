@@ -13,6 +13,7 @@ import pytest
 
 from seed_assets import generators, partitions
 from seed_assets.defs.partitions import daily_partitions, shard_partitions
+from seed_assets.defs.schedules import DAYS_TAG, days_tag, tagged_days
 from seed_assets.generators.activity import TABLES as ACTIVITY
 from seed_assets.generators.activity import simulate_day
 from seed_assets.units import identity_rows, work_units
@@ -95,3 +96,10 @@ def test_partition_arithmetic_stands_below_the_write_path() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "seed_assets.units" in out.stdout.split()
     assert not any(m.split(".")[0] == "dagster" for m in out.stdout.split())
+
+
+def test_a_reseed_runs_days_tag_reads_back() -> None:
+    first, last = dt.date(2024, 1, 1), dt.date(2024, 1, 9)
+    assert tagged_days({DAYS_TAG: days_tag(first, last)}) == (first, last)
+    assert tagged_days({DAYS_TAG: days_tag(first, None)}) is None
+    assert tagged_days({}) is None

@@ -1,6 +1,5 @@
 """The seeded assets: ``seed_params``, the catalog and the identity tier (asset = table)."""
 
-import datetime as dt
 import functools
 from typing import Any
 
@@ -19,7 +18,7 @@ from seed_assets.config import ConfigError, SeedParams
 from seed_assets.database import connection, redact
 from seed_assets.defs.partitions import SINGLE_RUN, shard_partitions
 from seed_assets.defs.resources import PostgresResource, SeedConfig
-from seed_assets.defs.schedules import DAYS_TAG
+from seed_assets.defs.schedules import tagged_days
 from seed_assets.progress import Progress
 from seed_assets.reset import reset as reset_tables
 from seed_assets.schema import depends_on, seed_runs
@@ -74,10 +73,7 @@ def _reset(context: dg.AssetExecutionContext, url: str, scope: str, params: Seed
         with connection(url, autocommit=True) as conn:
             removed = reset_tables(conn, url, scope, guard.database_name(conn))
             if scope == "all":
-                span = None
-                if days := context.run.tags.get(DAYS_TAG):
-                    first, last = (dt.date.fromisoformat(d) for d in days.split("..."))
-                    span = (first, last)
+                span = tagged_days(context.run.tags)
                 conn.execute(ddl.create_table_sql(seed_runs))  # type: ignore[arg-type]
                 runs.start(conn, context.run.run_id, "seed up", params, span)
                 runs.finish(conn, context.run.run_id, "success", {})

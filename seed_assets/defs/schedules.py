@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Mapping
 
 import dagster as dg
 
@@ -86,6 +87,19 @@ def day_range(first: dt.date, last: dt.date) -> dict[str, str]:
     return range_tags(first.isoformat(), last.isoformat())
 
 
+def days_tag(first: dt.date, last: dt.date | None) -> str:
+    """A reseed run's ``seed/days`` tag: the days its chain writes, or none."""
+    return f"{first.isoformat()}...{last.isoformat()}" if last else ""
+
+
+def tagged_days(tags: Mapping[str, str]) -> tuple[dt.date, dt.date] | None:
+    """The days a reseed run's chain writes (its ``seed/days`` tag), if any."""
+    if not (days := tags.get(DAYS_TAG)):
+        return None
+    first, last = (dt.date.fromisoformat(d) for d in days.split("..."))
+    return first, last
+
+
 def last_day(params: SeedParams, today: dt.date) -> dt.date | None:
     """The last complete day offered as a partition on ``today`` (None: none yet)."""
     last = today - ONE_DAY
@@ -125,8 +139,7 @@ def build_reseed_schedule(params: SeedParams) -> dg.ScheduleDefinition:
     )
     def weekly_reseed_schedule(context: dg.ScheduleEvaluationContext):
         today = context.scheduled_execution_time.astimezone(dt.UTC).date()
-        last = last_day(params, today)
-        days = f"{params.start_date.isoformat()}...{last.isoformat()}" if last else ""
+        days = days_tag(params.start_date, last_day(params, today))
         tags = {**shard_range(params), RESEED_TAG: today.isoformat(), DAYS_TAG: days}
         return dg.RunRequest(run_key=today.isoformat(), run_config=RESEED_CONFIG, tags=tags)
 
@@ -141,11 +154,10 @@ def next_run(params: SeedParams, run: dg.DagsterRun) -> dg.RunRequest | dg.SkipR
         return dg.RunRequest(run_key=f"{job}:{run.run_id}", job_name=job, tags={**tags, **chain})
 
     if run.job_name == reseed.name:
-        days = run.tags.get(DAYS_TAG, "")
-        if not days:
+        span = tagged_days(run.tags)
+        if span is None:
             return request(refresh_user_traits.name, shard_range(params))
-        first, last = days.split("...")
-        return request(daily_append.name, day_range(*map(dt.date.fromisoformat, (first, last))))
+        return request(daily_append.name, day_range(*span))
     if run.job_name == daily_append.name:
         return request(refresh_user_traits.name, shard_range(params))
     if run.job_name == refresh_user_traits.name and chain:
