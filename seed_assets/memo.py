@@ -22,13 +22,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
 from seed_assets.config import SeedParams
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+T = TypeVar("T", bound="DataclassInstance")  # a dataclass of numpy arrays
 _PACKAGE = Path(__file__).resolve().parent  # seed_assets/
 # Its own switch (SEED_CACHE is the cluster template's directory, seed_assets/pgtemplate.py).
 MEMO_ENV = "SEED_MEMO"
@@ -57,7 +60,7 @@ class Memo:
             with np.load(path) as stored:
                 return cls(**{name: stored[name] for name in stored.files})
         value = compute()
-        _save(path, {f.name: getattr(value, f.name) for f in dataclasses.fields(value)})  # type: ignore[arg-type]
+        _save(path, {f.name: getattr(value, f.name) for f in dataclasses.fields(value)})
         return value
 
 
@@ -79,5 +82,5 @@ def _save(path: Path, arrays: dict[str, np.ndarray]) -> None:
     """Write atomically: concurrent writers of the same entry write the same bytes."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as handle:
-        np.savez(handle, **arrays)  # type: ignore[arg-type]
+        np.savez(handle, **arrays)  # type: ignore[arg-type]  (the stubs take a key for allow_pickle)
     os.replace(handle.name, path)
