@@ -28,6 +28,11 @@ class Partition:
     lo: int | dt.date | None = None
     hi: int | dt.date | None = None
 
+    def ids(self) -> tuple[int, int]:
+        """A shard's user ids ``[lo, hi)``."""
+        assert isinstance(self.lo, int) and isinstance(self.hi, int), self
+        return self.lo, self.hi
+
 
 def shard_key(index: int) -> str:
     return f"s{index:04d}"

@@ -127,7 +127,7 @@ class Prefetcher:
                 # One call for the whole batch: few, long numpy and polars operations hold the
                 # GIL for a small part of their time, so Dagster's import on the main thread
                 # barely slows down. A range's rows are its shards' rows (a tested property).
-                lo, hi = int(mine[0].lo), int(mine[-1].hi)  # type: ignore[arg-type]
+                lo, hi = mine[0].ids()[0], mine[-1].ids()[1]
                 whole = generators.IDENTITY[table](self._params, lo, hi)
                 column = pl.col(schema_table(table).info["key"])
                 for part in mine:
@@ -149,14 +149,14 @@ class Prefetcher:
 
 
 def _key(table: str, part: Partition) -> Key:
-    return table, int(part.lo), int(part.hi)  # type: ignore[arg-type]
+    return table, *part.ids()
 
 
 def _batches(shards: list[Partition], users: int) -> list[list[Partition]]:
     """Consecutive shards, about ``users`` users per batch."""
     out: list[list[Partition]] = []
     for part in shards:
-        if out and int(part.hi) - int(out[-1][0].lo) <= users:  # type: ignore[arg-type]
+        if out and part.ids()[1] - out[-1][0].ids()[0] <= users:
             out[-1].append(part)
         else:
             out.append([part])

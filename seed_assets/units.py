@@ -43,9 +43,7 @@ def identity_rows(
     params: SeedParams, table: str, part: Partition, generation: Generation = ON_THE_SPOT
 ) -> Rows:
     """One identity table's rows for a shard partition."""
-    lo, hi = part.lo, part.hi
-    assert isinstance(lo, int) and isinstance(hi, int), part
-    return generation.identity(params, table, lo, hi)
+    return generation.identity(params, table, *part.ids())
 
 
 def work_units(
