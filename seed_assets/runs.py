@@ -16,6 +16,7 @@ from seed_assets import GENERATOR_VERSION, command_lock
 from seed_assets import versions as code_versions
 from seed_assets.config import ENV, SeedParams
 from seed_assets.database import server_version
+from seed_assets.schema import ACTIVITY, DERIVED, reads_activity
 
 
 def versions(conn: psycopg.Connection) -> dict[str, str]:
@@ -218,8 +219,9 @@ class Owed:
     claim: Claim  # the run being resumed (the latest unfinished one concerned)
 
 
-ACTIVITY_TABLES = ("posts", "likes", "matches", "conversations", "messages", "feed_seen")
-DAY_DERIVED = ("trending",)  # derived from activity, one partition per day
+ACTIVITY_TABLES = tuple(t.name for t in ACTIVITY)
+# The derived tables computed from activity, one partition per day (trending).
+DAY_DERIVED = tuple(t.name for t in DERIVED if reads_activity(t) and t.info["grain"] == "day")
 
 
 def owed(conn: psycopg.Connection, exp: Expectation, *, derived: bool) -> Owed | None:

@@ -15,7 +15,7 @@ from seed_assets import audit, command_lock, database, guard, partitions, runs
 from seed_assets.cli.common import EXIT_GAPS, err, guarded, main
 from seed_assets.config import SeedParams
 from seed_assets.report import RichProgress
-from seed_assets.schema import ACTIVITY
+from seed_assets.schema import ACTIVITY, DERIVED, reads_activity
 from seed_assets.schema import table as schema_table
 
 
@@ -201,17 +201,23 @@ _DAYS = {t.name for t in ACTIVITY}
 
 def _with_derived(plan: dict[str, list[str]], report: audit.Report) -> dict[str, list[str]]:
     """``plan`` plus the derived partitions computed from the identity or activity partitions it
-    rewrites (when computed here at all): every `user_traits` shard, the `trending` days. They
+    rewrites (when computed here at all), those of the derived tables that read activity: every
+    shard of a shard table (`user_traits`), the rewritten days of a day table (`trending`). They
     may have been computed from the damaged rows (e.g. by a `seed extend` after the damage)."""
     tiers = {schema_table(t).info["tier"] for t in plan}
     if report.params is None or not tiers & {"identity", "activity"}:
         return plan
     out = {t: set(keys) for t, keys in plan.items()}
-    if report.tables.get("user_traits") and report.tables["user_traits"].expected:
-        out["user_traits"] = set(partitions.shard_keys(report.params))
     days = {k for t in _DAYS for k in plan.get(t, [])}
-    if days and report.tables.get("trending") and report.tables["trending"].expected:
-        out["trending"] = out.get("trending", set()) | days
+    for t in DERIVED:
+        if not reads_activity(t) or not (
+            report.tables.get(t.name) and report.tables[t.name].expected
+        ):
+            continue
+        if t.info["grain"] == "shard":
+            out[t.name] = set(partitions.shard_keys(report.params))
+        elif t.info["grain"] == "day" and days:
+            out[t.name] = out.get(t.name, set()) | days
     return {t: sorted(out[t]) for t in audit.tables_in(out)}
 
 
