@@ -157,12 +157,12 @@ def raw_limit(url: str, tables: list[str], workdir: Path) -> RawLimit:
     target = pg.create_database(admin, "raw_limit")
     with database.connection(target, autocommit=True) as conn:  # the schema: untimed
         create_plain_tables(conn)
-        for table in (t for t in tables if load.is_day_partitioned(t)):
+        for table in (t for t in tables if partitions.is_day_partitioned(t)):
             for day in days:
                 part = partitions.day_partition(day)
                 conn.execute(
                     sql.SQL("CREATE TABLE {} PARTITION OF {} FOR VALUES FROM ({}) TO ({})").format(
-                        sql.Identifier(load.child_table(table, part)),
+                        sql.Identifier(partitions.child_table(table, part)),
                         sql.Identifier(table),
                         sql.Literal(part.lo),
                         sql.Literal(part.hi),
