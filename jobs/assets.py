@@ -124,12 +124,12 @@ def _asset(
     extra: dict[str, Any] = {"partitions_def": partitions_def} if partitions_def else {}
     if partitions_def:
         extra["backfill_policy"] = SINGLE_RUN
-    return dg.asset(  # type: ignore[return-value]
+    return dg.asset(
         name=name,
         group_name="derived",
         deps=["seed_params", *_deps(name)],  # the run seed and start date shape the jobs too
         **extra,
-        **table_asset_args(name),  # type: ignore[arg-type]
+        **table_asset_args(name),
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 import dagster as dg
 import psycopg
@@ -79,7 +79,14 @@ def table_metadata(name: str) -> dict[str, object]:
     return {"dagster/column_schema": dg.TableSchema(columns=columns), "dagster/table_name": name}
 
 
-def table_asset_args(name: str) -> dict[str, Any]:
+class TableAssetArgs(TypedDict):
+    code_version: str
+    kinds: set[str]
+    description: str
+    metadata: dict[str, object]
+
+
+def table_asset_args(name: str) -> TableAssetArgs:
     """What every table asset declares: code version (its tier's content digest,
     :mod:`seed_assets.versions`), kind, description and column schema, all derived from the
     schema."""

@@ -28,7 +28,7 @@ def build_activity(params_at_load: SeedParams) -> dg.AssetsDefinition:
             group_name="activity",
             deps=[seed_params, *every_shard, *depends_on(table(name))],
             skippable=True,
-            **table_asset_args(name),  # type: ignore[arg-type]
+            **table_asset_args(name),
         )
         for name in TABLES
     ]

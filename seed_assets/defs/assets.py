@@ -88,7 +88,7 @@ def catalog_asset(name: str) -> dg.AssetsDefinition:
         name=name,
         group_name="catalog",
         deps=[seed_params],
-        **table_asset_args(name),  # type: ignore[arg-type]
+        **table_asset_args(name),
     )
     def _catalog(
         context: dg.AssetExecutionContext,
@@ -100,7 +100,7 @@ def catalog_asset(name: str) -> dg.AssetsDefinition:
         work = [unit.work for unit in work_units(params, [name])]
         return write_partitions([name], params, database, progress, work)[name]
 
-    return _catalog  # type: ignore[return-value]  # (pyright cannot see through **kwargs)
+    return _catalog
 
 
 def build_identity(params_at_load: SeedParams) -> dg.AssetsDefinition:
@@ -111,7 +111,7 @@ def build_identity(params_at_load: SeedParams) -> dg.AssetsDefinition:
             group_name="identity",
             deps=[seed_params, *depends_on(schema_table(name))],
             skippable=True,
-            **table_asset_args(name),  # type: ignore[arg-type]
+            **table_asset_args(name),
         )
         for name in generators.IDENTITY_ORDER
     ]
