@@ -25,6 +25,20 @@ from seed_assets.config import ConfigError, SeedParams
 
 NAN = float("nan")
 NO_ACTIVITY = "no activity seeded"
+PER_USER = (("interests", "user_interests"), ("photos", "profile_media"))  # rows per user
+# The table (asset) each target metric belongs to.
+METRIC_TABLES: dict[str, str] = {
+    "match_rate": "matches",
+    "response_rate": "messages",
+    "posts_per_active_user_week": "posts",
+    "messages_per_match": "messages",
+    "quiz_completion": "quiz_results",
+    **{
+        f"{name}_{kind}": table
+        for name, table in PER_USER
+        for kind in ("per_user", "fewest", "most")
+    },
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,27 +76,27 @@ def read_only(url: str) -> Iterator[psycopg.Connection]:
 def metrics(conn: psycopg.Connection, params: SeedParams) -> list[Metric]:
     """Every target metric of the profile, measured on the database behind ``conn``."""
     goal = targets(params)
-    measured: list[tuple[str, str, float, str]] = [
-        ("match_rate", "matches", *_match_rate(conn)),
-        ("response_rate", "messages", *_response_rate(conn)),
-        ("posts_per_active_user_week", "posts", *_posts_per_week(conn, params.start_date)),
-        ("messages_per_match", "messages", *_messages_per_match(conn)),
-        ("quiz_completion", "quiz_results", *_quiz_completion(conn)),
+    measured: list[tuple[str, float, str]] = [
+        ("match_rate", *_match_rate(conn)),
+        ("response_rate", *_response_rate(conn)),
+        ("posts_per_active_user_week", *_posts_per_week(conn, params.start_date)),
+        ("messages_per_match", *_messages_per_match(conn)),
+        ("quiz_completion", *_quiz_completion(conn)),
     ]
-    for name, table in (("interests", "user_interests"), ("photos", "profile_media")):
+    for name, table in PER_USER:
         mean, fewest, most, users = _per_user(conn, table)
         detail = f"{users:,} users" if users else "no users seeded"
         measured += [
-            (f"{name}_per_user", table, mean, f"{detail}, min {fewest:g}, max {most:g}"),
-            (f"{name}_fewest", table, fewest, detail),
-            (f"{name}_most", table, most, detail),
+            (f"{name}_per_user", mean, f"{detail}, min {fewest:g}, max {most:g}"),
+            (f"{name}_fewest", fewest, detail),
+            (f"{name}_most", most, detail),
         ]
     unknown = sorted(set(goal) - {m[0] for m in measured})
     if unknown:
         raise ConfigError(f"calibration profile {params.calibration!r}: unknown targets {unknown}")
     return [
-        Metric(name, table, value, *goal[name], detail)
-        for name, table, value, detail in measured
+        Metric(name, METRIC_TABLES[name], value, *goal[name], detail)
+        for name, value, detail in measured
         if name in goal
     ]
 
@@ -231,7 +245,7 @@ def frame_metrics(t: Mapping[str, pl.DataFrame], start: dt.date, users: int) -> 
         "messages_per_match": frame_messages_per_match(t["messages"], t["matches"]),
         "quiz_completion": frame_quiz_completion(t["quiz_results"], users),
     }
-    for name, table in (("interests", "user_interests"), ("photos", "profile_media")):
+    for name, table in PER_USER:
         mean, fewest, most = frame_per_user(t[table], users)
         out |= {f"{name}_per_user": mean, f"{name}_fewest": fewest, f"{name}_most": most}
     return out

@@ -19,14 +19,7 @@ from seed_assets.defs.resources import PostgresResource, SeedConfig
 
 AUDIT = "audit"
 CALIBRATION = "calibration"
-METRIC_TABLES = (
-    "matches",
-    "messages",
-    "posts",
-    "quiz_results",
-    "user_interests",
-    "profile_media",
-)
+METRIC_TABLES = tuple(dict.fromkeys(verify.METRIC_TABLES.values()))  # the tables measured
 
 
 def _selected(context: dg.AssetCheckExecutionContext, name: str) -> list[str]:
