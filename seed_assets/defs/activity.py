@@ -6,13 +6,12 @@ import dagster as dg
 
 from seed_assets import generators
 from seed_assets.config import SeedParams
-from seed_assets.defs.assets import seed_params
-from seed_assets.defs.partitions import SINGLE_RUN, daily_partitions
+from seed_assets.defs.assets import tier
+from seed_assets.defs.partitions import daily_partitions
 from seed_assets.defs.resources import PostgresResource, SeedConfig
 from seed_assets.generators.activity import TABLES
 from seed_assets.progress import Progress
-from seed_assets.schema import depends_on, table
-from seed_assets.steps import table_asset_args, write_partitions
+from seed_assets.steps import write_partitions
 from seed_assets.units import work_units
 from seed_assets.write import Generation
 
@@ -22,24 +21,8 @@ def build_activity(params_at_load: SeedParams) -> dg.AssetsDefinition:
         dg.AssetDep(name, partition_mapping=dg.AllPartitionMapping())
         for name in generators.IDENTITY
     ]
-    specs = [
-        dg.AssetSpec(
-            name,
-            group_name="activity",
-            deps=[seed_params, *every_shard, *depends_on(table(name))],
-            skippable=True,
-            **table_asset_args(name),
-        )
-        for name in TABLES
-    ]
 
-    @dg.multi_asset(
-        name="activity",
-        specs=specs,
-        partitions_def=daily_partitions(params_at_load),
-        backfill_policy=SINGLE_RUN,
-        can_subset=True,
-    )
+    @tier("activity", TABLES, daily_partitions(params_at_load), upstream=every_shard)
     def activity(
         context: dg.AssetExecutionContext,
         seed_config: SeedConfig,

@@ -1,6 +1,7 @@
 """The seeded assets: ``seed_params``, the catalog and the identity tier (asset = table)."""
 
 import functools
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import dagster as dg
@@ -103,26 +104,37 @@ def catalog_asset(name: str) -> dg.AssetsDefinition:
     return _catalog
 
 
-def build_identity(params_at_load: SeedParams) -> dg.AssetsDefinition:
-    """The identity tier: one asset per table, partitioned by user shard, made by one step."""
+def tier(
+    group: str,
+    tables: Sequence[str],
+    partitions_def: dg.PartitionsDefinition,
+    upstream: Sequence[dg.AssetDep] = (),
+) -> Callable[[Callable[..., Any]], dg.AssetsDefinition]:
+    """A tier's multi-asset: one asset per table (after ``seed_params``, ``upstream`` and the
+    table's own dependencies), one step over a range of partitions, any subset of its tables."""
     specs = [
         dg.AssetSpec(
             name,
-            group_name="identity",
-            deps=[seed_params, *depends_on(schema_table(name))],
+            group_name=group,
+            deps=[seed_params, *upstream, *depends_on(schema_table(name))],
             skippable=True,
             **table_asset_args(name),
         )
-        for name in generators.IDENTITY_ORDER
+        for name in tables
     ]
-
-    @dg.multi_asset(
-        name="identity",
+    return dg.multi_asset(
+        name=group,
         specs=specs,
-        partitions_def=shard_partitions(params_at_load),
+        partitions_def=partitions_def,
         backfill_policy=SINGLE_RUN,
         can_subset=True,
     )
+
+
+def build_identity(params_at_load: SeedParams) -> dg.AssetsDefinition:
+    """The identity tier: one asset per table, partitioned by user shard, made by one step."""
+
+    @tier("identity", generators.IDENTITY_ORDER, shard_partitions(params_at_load))
     def identity(
         context: dg.AssetExecutionContext,
         seed_config: SeedConfig,
