@@ -4,7 +4,8 @@ One schema at a time: its tables (ordinary and partitioned; a partitioned table'
 not listed, they share its columns) with their columns as PostgreSQL prints them
 (``format_type``: ``bigint``, ``timestamp with time zone``, ``character varying(4)``, ...), NOT
 NULL, default expression, identity and generated columns; their primary and unique keys (unique
-indexes count too); their foreign keys; and the schema's enum types with their labels.
+indexes count too, partial ones with their predicate; indexes over expressions are left out);
+their foreign keys with their ON DELETE action; and the schema's enum types with their labels.
 
 Nothing here knows what the database *should* look like: ``drift.py`` compares this with the
 tables seed-assets writes. No Dagster, no writes.
@@ -37,11 +38,14 @@ class Column:
 
 @dataclasses.dataclass(frozen=True)
 class Key:
-    """A primary key, unique constraint or unique index (not partial, plain columns)."""
+    """A primary key, unique constraint or unique index over plain columns (an index over
+    expressions is not listed); a partial one has its ``predicate``."""
 
     name: str
     columns: tuple[str, ...]
     primary: bool
+    predicate: str | None = None  # pg_get_expr() of a partial index's WHERE
+    nulls_distinct: bool = True  # False: NULLS NOT DISTINCT (PostgreSQL 15+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,6 +58,7 @@ class ForeignKey:
     deferrable: bool
     deferred: bool
     validated: bool
+    on_delete: str = "no action"  # "cascade", "set null", "set default", "restrict"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,12 +100,14 @@ ORDER BY c.relname, a.attnum
 _KEYS = """
 SELECT t.relname, ic.relname, i.indisprimary,
        ARRAY(SELECT a.attname FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(num, pos)
-             JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.num ORDER BY k.pos)
+             JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.num ORDER BY k.pos),
+       pg_get_expr(i.indpred, i.indrelid),
+       coalesce((to_jsonb(i) ->> 'indnullsnotdistinct')::boolean, false)
 FROM pg_index i
 JOIN pg_class t ON t.oid = i.indrelid
 JOIN pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_namespace n ON n.oid = t.relnamespace
-WHERE n.nspname = %(schema)s AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL
+WHERE n.nspname = %(schema)s AND i.indisunique AND i.indexprs IS NULL
   AND NOT t.relispartition
   AND (%(names)s::text[] IS NULL OR t.relname = ANY(%(names)s::text[]))
 ORDER BY 1, 2
@@ -115,7 +122,7 @@ SELECT t.relname, con.conname,
        ARRAY(SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY AS k(num, pos)
              JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.num
              ORDER BY k.pos),
-       con.condeferrable, con.condeferred, con.convalidated
+       con.condeferrable, con.condeferred, con.convalidated, con.confdeltype
 FROM pg_constraint con
 JOIN pg_class t ON t.oid = con.conrelid
 JOIN pg_namespace n ON n.oid = t.relnamespace
@@ -138,6 +145,13 @@ ORDER BY 1
 """
 
 _IDENTITY = {"a": "always", "d": "by default"}
+_ON_DELETE = {
+    "a": "no action",
+    "r": "restrict",
+    "c": "cascade",
+    "n": "set null",
+    "d": "set default",
+}
 
 
 def current_schema(conn: psycopg.Connection) -> str:
@@ -163,14 +177,25 @@ def read(
         )
         partitioned[table] = is_partitioned
     keys: dict[str, list[Key]] = {}
-    for table, name, primary, cols in conn.execute(_KEYS, args).fetchall():
-        keys.setdefault(table, []).append(Key(name, tuple(cols), primary))
+    for table, name, primary, cols, predicate, not_distinct in conn.execute(_KEYS, args).fetchall():
+        keys.setdefault(table, []).append(
+            Key(name, tuple(cols), primary, predicate, not not_distinct)
+        )
     fks: dict[str, list[ForeignKey]] = {}
-    for table, name, cols, ref_schema, ref, ref_cols, *flags in conn.execute(
-        _FOREIGN_KEYS, args
-    ).fetchall():
+    for row in conn.execute(_FOREIGN_KEYS, args).fetchall():
+        table, name, cols, ref_schema, ref, ref_cols, deferrable, deferred, valid, action = row
         fks.setdefault(table, []).append(
-            ForeignKey(name, tuple(cols), ref_schema, ref, tuple(ref_cols), *flags)
+            ForeignKey(
+                name,
+                tuple(cols),
+                ref_schema,
+                ref,
+                tuple(ref_cols),
+                deferrable,
+                deferred,
+                valid,
+                _ON_DELETE[action],
+            )
         )
     enums = {name: tuple(labels) for name, labels in conn.execute(_ENUMS, args).fetchall()}
     return Catalog(

@@ -460,6 +460,41 @@ def test_a_bad_mapping_is_refused_with_its_line(
     assert snapshot(url) == before
 
 
+def test_the_catalog_reads_partial_unique_indexes_and_on_delete_actions(
+    app_db: Any, tmp_path: Path
+) -> None:
+    url = app_db("prisma")
+    with database.connection(url, autocommit=True) as conn:
+        conn.execute(
+            'CREATE UNIQUE INDEX "Photo_primary_key" ON "Photo"("userId") WHERE position = 0'
+        )
+        conn.execute('ALTER TABLE "Message" ADD COLUMN "clientRef" text UNIQUE')
+        conn.execute(
+            'ALTER TABLE "Message" ADD COLUMN "dedupe" text, '
+            'ADD CONSTRAINT "Message_dedupe_key" UNIQUE NULLS NOT DISTINCT ("dedupe")'
+        )
+        live = catalog.read(conn)
+    photo = {k.name: k for k in live.tables["Photo"].keys}
+    assert photo["Photo_primary_key"].predicate == '("position" = 0)'
+    assert photo["Photo_pkey"].predicate is None
+    message = {k.name: k for k in live.tables["Message"].keys}
+    assert message["Message_dedupe_key"].nulls_distinct is False
+    assert message["Message_clientRef_key"].nulls_distinct is True
+    fks = {fk.name: fk.on_delete for fk in live.tables["Swipe"].foreign_keys}
+    assert fks == {"Swipe_fromUserId_fkey": "cascade", "Swipe_toUserId_fkey": "cascade"}
+    # A partial unique key is checked like a whole one; a column left NULL satisfies a unique
+    # key unless it is NULLS NOT DISTINCT.
+    result = cli(["schema", "check", "--mapping", str(PRISMA / "seed-map.toml")], url)
+    assert result.exit_code == 2
+    problems = [x.split("; fix:")[0].strip() for x in result.stderr.splitlines()[1:]]
+    assert problems == [
+        'Photo: unique key Photo_primary_key (userId) WHERE ("position" = 0) could be violated: '
+        "profile_media is unique only over (id)",
+        "Message: unique key Message_dedupe_key (dedupe) could be violated: messages is unique "
+        "only over (id, day); (id)",
+    ]
+
+
 def test_check_reads_seed_map_toml_from_the_current_directory(
     app_db: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

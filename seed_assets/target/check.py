@@ -109,7 +109,7 @@ def _table(
     )
     out = []
     for d in drift.compare([expected], live):
-        out.append(_reworded(d, t, where, sorted(live.tables)))
+        out.append(_reworded(d, t, where, sorted(live.tables), have))
     if have is None:
         return out
     for name, n in Counter(written).items():
@@ -234,7 +234,9 @@ def _live_type(have: catalog.Table | None, name: str) -> str:
     return got.type if got else "unknown"
 
 
-def _reworded(d: Difference, t: TableMap, where: str, tables: list[str]) -> Difference:
+def _reworded(
+    d: Difference, t: TableMap, where: str, tables: list[str], have: catalog.Table | None
+) -> Difference:
     if d.kind == "missing_table":
         known = ", ".join(tables) or "none"
         return dataclasses.replace(
@@ -256,8 +258,8 @@ def _reworded(d: Difference, t: TableMap, where: str, tables: list[str]) -> Diff
         return dataclasses.replace(
             d,
             kind="not_null",
-            detail=d.detail.split(":")[0].replace("extra column", "NOT NULL column")
-            + ": the mapping neither maps a source column to it nor fills it",
+            detail=f"NOT NULL column {_live_type(have, d.column or '')} NOT NULL without a "
+            "default: the mapping neither maps a source column to it nor fills it",
             fix=f'map a column to it in {where}.columns, or {where}.fill.{d.column} = "<expr>", '
             "or give it a default",
         )
@@ -420,6 +422,11 @@ def _fresh(col: catalog.Column) -> bool:
     return bool(col.identity) or bool(col.default and _FRESH.search(col.default))
 
 
+def _left_null(col: catalog.Column) -> bool:
+    """Nothing writes it and the database leaves it NULL."""
+    return not col.not_null and col.default is None and not col.identity and not col.generated
+
+
 def _unique_keys(
     t: TableMap, source: SourceTable, have: catalog.Table, values: dict[str, _Value]
 ) -> list[Difference]:
@@ -433,18 +440,21 @@ def _unique_keys(
             if value is None:
                 col = have.column(name)
                 fresh = fresh or (col is not None and _fresh(col))
+                # Left NULL: rows are distinct there (unless NULLS NOT DISTINCT).
+                fresh = fresh or (col is not None and _left_null(col) and key.nulls_distinct)
                 continue
             over |= value.unique_over
         if fresh or any(u <= over for u in guaranteed):
             continue
-        shown = ", ".join(key.columns)
-        unique = "; ".join(f"({', '.join(u)})" for u in source.unique)
+        where = f" WHERE {key.predicate}" if key.predicate else ""
+        unique = "; ".join(f"({', '.join(u)})" for u in dict.fromkeys(source.unique))
         out.append(
             Difference(
                 t.target or "",
                 None,
                 "unique",
-                f"{'primary key' if key.primary else 'unique key'} {key.name} ({shown}) could "
+                f"{'primary key' if key.primary else 'unique key'} {key.name} "
+                f"({', '.join(key.columns)}){where} could "
                 f"be violated: {t.source} is unique only over {unique}",
                 f"map those columns into it (or a fill such as pattern('...{{id}}') or "
                 f"hash(...)), or drop {key.name}",
