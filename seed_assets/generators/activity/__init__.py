@@ -27,8 +27,9 @@ from seed_assets.generators.clock import US_PER_DAY, epoch_day
 from seed_assets.generators.population import population
 from seed_assets.memo import NO_MEMO, Memo
 from seed_assets.rng import Rng
+from seed_assets.schema import ACTIVITY
 
-TABLES = ("posts", "likes", "matches", "conversations", "messages", "feed_seen")
+TABLES = tuple(t.name for t in ACTIVITY)  # the tables a simulated day returns, in schema order
 
 
 ACTIONS = pl.Series(["PASS", "LIKE"])
