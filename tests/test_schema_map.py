@@ -15,7 +15,7 @@ import yaml
 from click.testing import CliRunner, Result
 from psycopg import sql
 
-from seed_assets import catalog, database, ddl
+from seed_assets import catalog, database, ddl, schema
 from seed_assets.cli import main
 from seed_assets.target import check, expressions, mapping
 from tests.conftest import fresh_database
@@ -308,6 +308,12 @@ def test_the_native_schema_is_the_default_mapping(
     # The general path (the mapping's own checks) agrees with drift's comparison.
     generic = dataclasses.replace(mapping.native(), native=False)
     assert check.check(generic, live).differences == []
+    # Drafted from the native schema, the mapping is the native one, without a guess.
+    drafted = cli(["schema", "draft", "--out", "native.toml"], db_url)
+    ops = len(schema.OPS)  # seed-assets' own bookkeeping: no simulation table fills them
+    assert f"({tables} tables mapped, 0 guesses, {ops} unmapped)" in drafted.stdout, drafted.output
+    assert mapping.load(tmp_path / "native.toml").tables == mapping.native().tables
+    assert cli(["schema", "check", "--mapping", "native.toml"], db_url).exit_code == 0
     # A drifted native schema is refused the way `seed up` refuses it.
     with database.connection(db_url, autocommit=True) as conn:
         conn.execute("ALTER TABLE likes ALTER COLUMN action TYPE varchar(4)")
@@ -493,6 +499,14 @@ def test_the_catalog_reads_partial_unique_indexes_and_on_delete_actions(
         "Message: unique key Message_dedupe_key (dedupe) could be violated: messages is unique "
         "only over (id, day); (id)",
     ]
+
+
+def test_a_host_the_guard_does_not_allow_is_refused_before_connecting(tmp_path: Path) -> None:
+    url = "postgresql://seed@db.example.invalid:5432/app"
+    for args in (["schema", "draft", "--out", "-"], ["schema", "check"]):
+        result = cli(args, url)
+        assert result.exit_code == 5, result.output
+    assert not (tmp_path / "seed-map.toml").exists()
 
 
 def test_check_reads_seed_map_toml_from_the_current_directory(
