@@ -33,11 +33,7 @@ METRIC_TABLES: dict[str, str] = {
     "posts_per_active_user_week": "posts",
     "messages_per_match": "messages",
     "quiz_completion": "quiz_results",
-    **{
-        f"{name}_{kind}": table
-        for name, table in PER_USER
-        for kind in ("per_user", "fewest", "most")
-    },
+    **{f"{n}_{k}": t for n, t in PER_USER for k in ("per_user", "fewest", "most")},
 }
 
 
