@@ -62,7 +62,7 @@ def test_repair_beside_extend(lab: Lab, refs: References) -> None:
 
 
 def test_drift_refused(lab: Lab, refs: References) -> None:
-    clean(scenarios.drift(lab, refs))
+    clean(scenarios.drift(lab, refs, commands=3))  # extend, up, repair (make chaos: all five)
 
 
 def test_guard_refuses(lab: Lab, refs: References) -> None:
