@@ -434,6 +434,14 @@ BAD = [
         "accounts.id: bigint cannot hold the uuid ids of users",
     ),
     (
+        "a generated column written",
+        "rails",
+        "ALTER TABLE posts DROP COLUMN body, "
+        "ADD COLUMN body text GENERATED ALWAYS AS ('post ' || id) STORED",
+        lambda text: text,
+        "posts.body: a generated column: it cannot be written (from tables.posts.columns.body)",
+    ),
+    (
         "NULLs into a NOT NULL column",
         "prisma",
         'ALTER TABLE "Profile" ALTER COLUMN "bio" SET NOT NULL',
@@ -519,5 +527,6 @@ def test_check_reads_seed_map_toml_from_the_current_directory(
     assert result.exit_code == 0, result.output
     assert "seed-map.toml" in result.stdout
     assert "left out (not in the mapping): quiz_questions" in result.stdout
+    assert "the app's next insert collides: interests.id, accounts.id, photos.id" in result.stdout
     missing = cli(["schema", "check", "--mapping", str(tmp_path / "nope.toml")], url)
     assert missing.exit_code == 2 and "cannot read the mapping" in missing.stderr

@@ -83,10 +83,21 @@ def check(mapping: Mapping, live: catalog.Catalog) -> Result:
             )
             by_target[t.target] = 0  # said once
     columns = 0
+    identities: list[str] = []
     for t in mapping.mapped:
         problems = _table(t, sources[t.source], mapping, live)
         found += problems
         columns += len(t.columns) + len(t.fill)
+        have = live.tables.get(t.target or "")
+        got = have.column(t.target_of("id") or "") if have and sources[t.source].has_id else None
+        if got is not None and got.identity and t.id == "keep":
+            identities.append(f"{t.target}.{got.name}")
+    if identities:
+        notes.append(
+            'identity columns that get the simulation\'s integer ids (id = "keep"): their '
+            "sequences must be moved past the seeded ids, or the app's next insert collides: "
+            + ", ".join(identities)
+        )
     return Result(found, notes, len(mapping.mapped), columns)
 
 
@@ -156,7 +167,17 @@ def _table(
         )
     for name, value in values.items():
         got = have.column(name)
-        if got is not None:
+        if got is not None and got.generated:
+            out.append(
+                Difference(
+                    t.target,
+                    name,
+                    "generated",
+                    f"a generated column: it cannot be written (from {value.origin})",
+                    "leave it out (PostgreSQL computes it)",
+                )
+            )
+        elif got is not None:
             out += _fits(t.target, got, value, live.enums)
     out += _unique_keys(t, source, have, values)
     out += _foreign_keys(t, source, have, mapping)
