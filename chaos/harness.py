@@ -335,6 +335,8 @@ class Lab:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(run.proc.pid, signal.SIGKILL)
         self.running.discard(run.proc)
+        if self.stopping:
+            raise Interrupted("interrupted")
         seconds = time.perf_counter() - run.started
         outcome = Outcome(
             run.args,
