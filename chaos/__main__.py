@@ -10,6 +10,7 @@ import os
 import platform
 import shutil
 import signal
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -101,8 +102,12 @@ def run(
             shutil.rmtree(work / "lab", ignore_errors=True)
         else:
             click.echo(f"kept: {work}", err=True)
+    revision = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    )
     data = {
         "seed": seed,
+        "revision": revision.stdout.strip() if revision.returncode == 0 else "",
         "when": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),  # noqa: TID251 - the report's date
         "machine": f"{os.cpu_count()} cores, {platform.system()} {platform.machine()}",
         "seconds": round(time.perf_counter() - started, 1),

@@ -57,7 +57,9 @@ def render_docs(data: dict[str, Any], docs: Path) -> None:
     kills = {r["name"]: r for r in results if r["name"].startswith("kill_")}
     left = sum(r["counts"].get("kill_left_half_written", 0) for r in kills.values())
     intro = (
-        f"Last full run: `make chaos` (`--seed {data['seed']}`), {data['when']}, "
+        f"Last full run: `make chaos` (`--seed {data['seed']}`), {data['when']}"
+        + (f", commit {data['revision']}" if data.get("revision") else "")
+        + ", "
         f"{data['seconds'] / 60:.0f} minutes on {data['machine']}; "
         f"{sum(r['trials'] for r in results)} trials, "
         f"{sum(r['passed'] for r in results)} passed."
