@@ -215,7 +215,10 @@ def test_draft_on_the_prisma_app_proposes_the_matches_and_writes_nothing(
     result = cli(["schema", "draft", "--out", str(out)], url)
     assert result.exit_code == 0, result.output
     assert "schema draft: wrote" in result.stdout
-    assert snapshot(url) == before
+    after = snapshot(url)
+    assert after == before
+    assert "seed_assets" not in after[0]  # no bookkeeping schema, no seed_* table
+    assert not [t for cat in after[1].values() for t in cat.tables if t.startswith("seed_")]
     text = out.read_text()
     m = mapping.load(out)
     users, likes, profiles = m.table("users"), m.table("likes"), m.table("profiles")
@@ -432,6 +435,14 @@ BAD = [
         "",
         _replace('table = "accounts"\nid = "keep"', 'table = "accounts"\nid = "uuid"'),
         "accounts.id: bigint cannot hold the uuid ids of users",
+    ),
+    (
+        "a value map key the simulation never writes",
+        "prisma",
+        "",
+        _replace('nonbinary = "NON_BINARY"', 'non_binary = "NON_BINARY"'),
+        "Profile.gender: tables.profiles.values.gender maps 'non_binary', which the simulation "
+        "never writes (it writes male, female, nonbinary)",
     ),
     (
         "a generated column written",

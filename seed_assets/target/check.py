@@ -136,6 +136,24 @@ def _table(
                     "keep one of them",
                 )
             )
+    for col, pairs in t.values:
+        c = source.column(col)
+        domain = DOMAINS.get((t.source, col)) or (
+            (True, False) if c and c.type == "boolean" else ()
+        )
+        unknown = [k for k, _ in pairs if domain and k not in domain]
+        if unknown:
+            out.append(
+                Difference(
+                    t.target,
+                    t.target_of(col),
+                    "value_map",
+                    f"tables.{t.source}.values.{col} maps {', '.join(repr(k) for k in unknown)}, "
+                    f"which the simulation never writes (it writes "
+                    f"{', '.join(str(v) for v in domain)})",
+                    "map the values it writes (the spelling matters)",
+                )
+            )
     # What each written column's values are: {target column: Value}.
     values: dict[str, _Value] = {}
     for col, to in t.columns:

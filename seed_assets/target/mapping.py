@@ -358,8 +358,8 @@ def _source_value(source: SourceTable, column: str, key: str) -> Any:
     """A value map's key as the source value (keys are text in TOML: booleans as
     "true"/"false")."""
     col = source.column(column)
-    if col is not None and col.type == "boolean" and key in ("true", "false"):
-        return key == "true"
+    if col is not None and col.type == "boolean" and key.lower() in ("true", "false"):
+        return key.lower() == "true"
     return key
 
 
