@@ -179,8 +179,10 @@ def derive_id(strategy: str, run_seed: str, table: str, logical_id: int, prefix:
     run seeds give disjoint ids; a foreign key derives the same id from the referenced row."""
     if strategy == "keep":
         return logical_id
-    digest = hashlib.blake2b(f"{run_seed}\x00{table}\x00{logical_id}".encode(), digest_size=16)
-    raw = bytearray(digest.digest())
+    # A key derivation, not a random draw: the full 128-bit hash, never a 64-bit stream value
+    # (ids of a large table would collide), like rng.text_key's BLAKE2b.
+    key = f"{run_seed}\x00{table}\x00{logical_id}".encode()
+    raw = bytearray(hashlib.blake2b(key, digest_size=16).digest())
     if strategy == "uuid":
         raw[6] = (raw[6] & 0x0F) | 0x80
         raw[8] = (raw[8] & 0x3F) | 0x80
