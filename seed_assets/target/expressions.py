@@ -15,7 +15,8 @@ a call of one of :data:`FUNCTIONS` with expressions as arguments::
 
 Every expression has a type (PostgreSQL's spelling, as ``format_type`` prints it), a
 nullability, and the set of columns its value is one-to-one with (``unique_over``), which
-``check`` uses for the target's unique keys. There is no clock: a value depends only on the
+``check`` uses for the target's unique keys: a column, ``pattern``/``concat`` of one column and
+constants, ``hash`` of anything. There is no clock: a value depends only on the
 generated row and the run's parameters.
 """
 
@@ -148,6 +149,12 @@ def _call(name: str, args: list[Expr]) -> Call:
     return Call(name, tuple(args))
 
 
+def _one_column(columns: frozenset[str]) -> frozenset[str]:
+    """Text made of one column's values and constants is one-to-one with it; of several, not
+    necessarily ('1' '23' and '12' '3' give the same text)."""
+    return columns if len(columns) == 1 else frozenset()
+
+
 def typed(expr: Expr, columns: Mapping[str, tuple[str, bool]]) -> Typed:
     """The type of ``expr`` over a table whose generated ``columns`` are {name: (type,
     nullable)}; :class:`ExpressionError` for an unknown column or a wrong argument type."""
@@ -195,14 +202,12 @@ def typed(expr: Expr, columns: Mapping[str, tuple[str, bool]]) -> Typed:
                 )
         used = frozenset(names)
         nullable = any(columns[c][1] for c in names)
-        return Typed(_TEXT, nullable, used, used)
-    if name in ("hash", "concat"):
-        return Typed(
-            _TEXT,
-            name == "concat" and any(a.nullable for a in args),
-            frozenset().union(*(a.unique_over for a in args)),
-            reads,
-        )
+        return Typed(_TEXT, nullable, _one_column(used), used)
+    if name == "hash":  # 128 bits: one-to-one with everything it hashes
+        return Typed(_TEXT, False, frozenset().union(*(a.unique_over for a in args)), reads)
+    if name == "concat":
+        over = frozenset().union(*(a.unique_over for a in args))
+        return Typed(_TEXT, any(a.nullable for a in args), _one_column(over), reads)
     if name in ("lower", "upper"):
         if args[0].type not in (_TEXT, "null") and not args[0].type.startswith("character"):
             raise ExpressionError(f"{name}() takes text, got {args[0].type}")
