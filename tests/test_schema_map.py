@@ -523,6 +523,27 @@ def test_the_catalog_reads_partial_unique_indexes_and_on_delete_actions(
     ]
 
 
+def test_an_app_schema_other_than_public(db_url: str, tmp_path: Path) -> None:
+    with database.connection(db_url, autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA app")
+        conn.execute("SET search_path = app")
+        conn.execute(MIGRATIONS["rails"][0].read_text())  # type: ignore[arg-type]
+    out = tmp_path / "seed-map.toml"
+    drafted = cli(["schema", "draft", "--schema", "app", "--out", str(out)], db_url)
+    assert drafted.exit_code == 0, drafted.output
+    drafted_map = mapping.load(out)
+    assert drafted_map.schema == "app" and drafted_map.table("users").target == "accounts"
+    assert cli(["schema", "check", "--mapping", str(out)], db_url).exit_code == 0
+    # The shipped mapping names schema "public", which holds none of these tables.
+    shipped = cli(["schema", "check", "--mapping", str(RAILS / "seed-map.toml")], db_url)
+    assert shipped.exit_code == 2
+    assert "accounts: no such table (mapped from tables.users.table)" in shipped.stderr
+    missing = (RAILS / "seed-map.toml").read_text().replace('schema = "public"', 'schema = "ap"')
+    (tmp_path / "typo.toml").write_text(missing)
+    typo = cli(["schema", "check", "--mapping", str(tmp_path / "typo.toml")], db_url)
+    assert typo.exit_code == 2 and "schema 'ap' does not exist" in typo.stderr
+
+
 def test_a_host_the_guard_does_not_allow_is_refused_before_connecting(tmp_path: Path) -> None:
     url = "postgresql://seed@db.example.invalid:5432/app"
     for args in (["schema", "draft", "--out", "-"], ["schema", "check"]):
