@@ -332,3 +332,33 @@ def test_an_extend_interrupted_after_its_activity_refreshes_the_derived_tables(
     again = run(["extend", "--days", "1"], env)
     assert again.returncode == 0 and "resuming" not in again.stderr
     assert _days(seeded)[-1] == DAY6
+
+
+def test_ctrl_c_while_waiting_for_the_lock_is_one_line(seeded: str, tmp_path: Path) -> None:
+    before = _digests(seeded)
+    with database.connection(seeded, autocommit=True) as holder:
+        holder.execute(
+            "SELECT pg_advisory_lock(%s, %s)",
+            [command_lock.COMMAND_CLASS, command_lock.COMMAND_KEY],
+        )
+        waiting = _popen(["extend", "--days", "1"], _env(tmp_path, seeded))
+        mine = holder.info.backend_pid
+        _wait(
+            lambda: _scalar_count(holder, mine) > 0,
+            "the waiting command's connection",
+        )
+        time.sleep(0.5)  # it is polling for the lock now
+        waiting.send_signal(signal.SIGINT)
+        _, stderr = waiting.communicate(timeout=60)
+    assert waiting.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert stderr.strip().splitlines()[-1] == "error: interrupted"
+    assert _digests(seeded) == before
+
+
+def _scalar_count(conn: psycopg.Connection, own_pid: int) -> int:
+    row = conn.execute(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> %s",
+        [own_pid],
+    ).fetchone()
+    return int(row[0]) if row else 0

@@ -26,6 +26,7 @@ EXIT_RUN = 4
 EXIT_GUARD = 5  # the guard refused: not our database, production, or not confirmed
 EXIT_GAPS = 6  # `seed audit` found gaps
 EXIT_VERIFY = 7  # `seed verify`: a metric is outside its target range
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
 VERBOSE_ENV = "SEED_VERBOSE"
 MAX_DAYS = 3650
 # The derived tables that do not read activity: `seed extend` leaves them as they are.
@@ -89,6 +90,8 @@ def guarded(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
+        except KeyboardInterrupt:  # Ctrl-C, also while waiting for another command's lock
+            fail(EXIT_INTERRUPTED, "interrupted")
         except SchemaDrift as exc:  # its diff: one header line, then one line per difference
             _trace(exc)
             fail(EXIT_CONFIG, str(exc), whole=True)
