@@ -53,14 +53,18 @@ def fresh_database(
     """A new database on the server (its URL), dropped on exit: empty, or a copy of the
     database at URL ``template`` (nobody may be connected to it)."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    copy = f' TEMPLATE "{urlsplit(template).path.lstrip("/")}"' if template else ""
+    create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template:
+        source = sql.Identifier(urlsplit(template).path.lstrip("/"))
+        create = sql.SQL("{} TEMPLATE {}").format(create, source)
     with database.connection(server_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"{copy}')  # type: ignore[arg-type]
+        admin.execute(create)
     try:
         yield with_database(server_url, name)
     finally:
         with database.connection(server_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[arg-type]
+            drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+            admin.execute(drop.format(sql.Identifier(name)))
 
 
 @pytest.fixture

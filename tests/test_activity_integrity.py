@@ -329,7 +329,7 @@ def test_manifest_matches_every_stored_day(db: psycopg.Connection) -> None:
     counts = {
         (t, d.isoformat()): n
         for t in TABLES
-        for d, n in db.execute(f'SELECT day, count(*) FROM "{t}" GROUP BY day').fetchall()  # type: ignore[arg-type]
+        for d, n in db.execute(f'SELECT day, count(*) FROM "{t}" GROUP BY day').fetchall()
     }
     for table, key, row_count, digest in rows:
         assert row_count == counts.get((table, key), 0), (table, key)
@@ -342,7 +342,8 @@ def test_named_accounts_get_their_minimums_on_the_first_day(db: psycopg.Connecti
     for email in NAMED:
         me = scalar(db, "SELECT id FROM users WHERE email = %s", [email])
         signed_up = "SELECT created_at FROM users WHERE id = %s"
-        assert db.execute(signed_up, [me]).fetchone()[0].date() < FIRST  # type: ignore[index]
+        row = db.execute(signed_up, [me]).fetchone()
+        assert row is not None and row[0].date() < FIRST
         on_day_0 = [FIRST, me]
         likes = "SELECT count(*) FROM likes WHERE day = %s AND likee_id = %s AND action = 'LIKE'"
         assert scalar(db, likes, on_day_0) >= need["likes_received"]

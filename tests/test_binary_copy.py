@@ -162,7 +162,7 @@ def _frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
 
 def _create(conn: psycopg.Connection, name: str, columns: dict[str, str]) -> None:
     body = ", ".join(f'"{c}" {sql}' for c, sql in columns.items())
-    conn.execute(f'DROP TABLE IF EXISTS "{name}"')  # type: ignore[arg-type]
+    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
     conn.execute(f'CREATE TEMP TABLE "{name}" ({body})')  # type: ignore[arg-type]
 
 

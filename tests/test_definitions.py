@@ -33,7 +33,7 @@ DERIVED = {
 
 
 @pytest.fixture(scope="module")
-def graph() -> dg.AssetGraph:  # type: ignore[name-defined]
+def graph() -> dg.AssetGraph:
     defs = build_definitions(SeedParams(users=1_000, shard_size=250))
     return defs.resolve_asset_graph()
 

@@ -19,7 +19,7 @@ from click.testing import CliRunner, Result
 from seed_assets import audit, catalog, database, ddl, drift, guard, orchestrate
 from seed_assets.cli import main
 from seed_assets.config import SeedParams
-from seed_assets.definitions import build_definitions
+from seed_assets.definitions import build_all_assets
 from seed_assets.progress import Progress
 from seed_assets.schema import ACTIVITY, CATALOG, DERIVED, IDENTITY, metadata
 from tests.conftest import fresh_database, row_count
@@ -285,11 +285,11 @@ def test_a_run_from_the_ui_is_refused_before_its_first_write(seeded: str) -> Non
         conn.execute("ALTER TABLE posts ALTER COLUMN body DROP NOT NULL")
     before = state(seeded)
     params = SeedParams(run_seed="drift", users=300, shard_size=150)
-    assets = list(build_definitions(params).assets or [])
+    assets = build_all_assets(params)
     resources = orchestrate.resources(params, seeded, bulk=False, progress=Progress())
     with dg.DagsterInstance.ephemeral() as instance:
         result = dg.materialize(
-            assets,  # type: ignore[arg-type]
+            assets,
             instance=instance,
             resources=resources,
             selection=["interest_subjects"],

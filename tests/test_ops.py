@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
+from psycopg import sql
 
 from seed_assets import audit, database
 from seed_assets.schema import ACTIVITY, CATALOG, DERIVED, IDENTITY
@@ -85,8 +86,9 @@ def test_audit_of_a_fresh_seed_finds_nothing_even_read_only(env: dict, seeded: s
     # A role that can only read: the audit needs nothing more.
     role = f"reader_{uuid.uuid4().hex[:8]}"
     with database.connection(seeded, autocommit=True) as conn:
-        conn.execute(f'CREATE ROLE "{role}" LOGIN')  # type: ignore[arg-type]
-        conn.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{role}"')  # type: ignore[arg-type]
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+        grant = sql.SQL("GRANT SELECT ON ALL TABLES IN SCHEMA public TO {}")
+        conn.execute(grant.format(sql.Identifier(role)))
     parts = urlsplit(seeded)
     host = parts.netloc.split("@")[-1]
     reader = urlunsplit(parts._replace(netloc=f"{role}@{host}"))
@@ -96,8 +98,8 @@ def test_audit_of_a_fresh_seed_finds_nothing_even_read_only(env: dict, seeded: s
             conn.execute("CREATE TABLE nope (x int)")
     finally:
         with database.connection(seeded, autocommit=True) as conn:
-            conn.execute(f'DROP OWNED BY "{role}"')  # type: ignore[arg-type]
-            conn.execute(f'DROP ROLE "{role}"')  # type: ignore[arg-type]
+            conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
+            conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
 
 
 def test_tampering_is_found_and_repair_restores_the_same_digests(env: dict, seeded: str) -> None:
@@ -109,9 +111,9 @@ def test_tampering_is_found_and_repair_restores_the_same_digests(env: dict, seed
             "SELECT m.id FROM matches m JOIN users u ON u.id IN (m.user_a_id, m.user_b_id) "
             "WHERE u.email = 'qa.one@example.com'"
         )
-        conn.execute(f"DELETE FROM messages WHERE conversation_id IN ({mine})")  # type: ignore[arg-type]
-        conn.execute(f"DELETE FROM conversations WHERE match_id IN ({mine})")  # type: ignore[arg-type]
-        conn.execute(f"DELETE FROM matches WHERE id IN ({mine})")  # type: ignore[arg-type]
+        conn.execute(f"DELETE FROM messages WHERE conversation_id IN ({mine})")
+        conn.execute(f"DELETE FROM conversations WHERE match_id IN ({mine})")
+        conn.execute(f"DELETE FROM matches WHERE id IN ({mine})")
     found = run(["audit", "--json"], env)
     assert found.returncode == 6, found.stderr
     gaps = json.loads(found.stdout)["gaps"]

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 import polars as pl
 import psycopg
 import pytest
+from psycopg import sql
 
 from seed_assets import database, verify
 from seed_assets.generators import IDENTITY
@@ -108,8 +109,9 @@ def test_verify_runs_as_a_read_only_role(
 ) -> None:
     role, password = f"seed_reader_{uuid.uuid4().hex[:8]}", uuid.uuid4().hex
     with database.connection(server_url, autocommit=True) as admin:
-        admin.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{password}'")  # type: ignore[arg-type]
-        admin.execute(f"GRANT pg_read_all_data TO {role}")  # type: ignore[arg-type]
+        create = sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}")
+        admin.execute(create.format(sql.Identifier(role), sql.Literal(password)))
+        admin.execute(sql.SQL("GRANT pg_read_all_data TO {}").format(sql.Identifier(role)))
     try:
         parts = urlsplit(seeded)
         host = parts.netloc.rpartition("@")[2]
@@ -121,7 +123,7 @@ def test_verify_runs_as_a_read_only_role(
         assert password not in result.stdout + result.stderr
     finally:
         with database.connection(server_url, autocommit=True) as admin:
-            admin.execute(f"DROP ROLE IF EXISTS {role}")  # type: ignore[arg-type]
+            admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
 
 
 def test_the_session_is_read_only(seeded: str) -> None:
@@ -133,7 +135,8 @@ def test_the_session_is_read_only(seeded: str) -> None:
 
 def test_identity_only_reports_activity_as_not_applicable(copy: str, home: dict[str, str]) -> None:
     with database.connection(copy, autocommit=True) as conn:
-        conn.execute(f"TRUNCATE {', '.join(t.name for t in ACTIVITY)}")  # type: ignore[arg-type]
+        tables = sql.SQL(", ").join(sql.Identifier(t.name) for t in ACTIVITY)
+        conn.execute(sql.SQL("TRUNCATE {}").format(tables))
     metrics = measured(copy)
     for name, m in metrics.items():
         assert m.ok, m
@@ -149,7 +152,7 @@ def test_fewer_than_a_week_leaves_posts_per_week_not_applicable(copy: str) -> No
     sixth_day = PARAMS.start_date + dt.timedelta(days=5)
     with database.connection(copy, autocommit=True) as conn:
         for table in ("likes", "posts"):
-            conn.execute(f"DELETE FROM {table} WHERE day >= %s", [sixth_day])  # type: ignore[arg-type]
+            conn.execute(f"DELETE FROM {table} WHERE day >= %s", [sixth_day])
     m = measured(copy)["posts_per_active_user_week"]
     assert math.isnan(m.value) and m.ok and "fewer than 7 days" in m.detail
 

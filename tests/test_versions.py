@@ -149,18 +149,18 @@ def test_dagster_marks_exactly_the_tables_whose_code_changed_stale(
     from dagster._core.definitions.data_version import StaleStatus
     from dagster._utils.test.data_versions import get_stale_status_resolver
 
-    from seed_assets.definitions import build_definitions
+    from seed_assets.definitions import build_all_assets
 
     params = SeedParams(run_seed="versions", users=200, shard_size=100)
     res = orchestrate.resources(params, db_url, bulk=False, progress=Progress())
     with dg.DagsterInstance.ephemeral() as instance:
         orchestrate.run_tiers(params, res, instance, ["params", "catalog", "identity"])
-        assets = [a for a in build_definitions(params).assets or []]
-        dg.materialize(assets, instance=instance, resources=res, selection=["quiz_stats"])  # type: ignore[arg-type]
+        assets = build_all_assets(params)
+        dg.materialize(assets, instance=instance, resources=res, selection=["quiz_stats"])
 
         def status() -> dict[str, StaleStatus]:
-            now = [a for a in build_definitions(params).assets or []]
-            resolver = get_stale_status_resolver(instance, now)  # type: ignore[arg-type]
+            now = build_all_assets(params)
+            resolver = get_stale_status_resolver(instance, now)
             return {
                 "interest_subjects": resolver.get_status(dg.AssetKey("interest_subjects")),
                 "users": resolver.get_status(dg.AssetKey("users"), "s0001"),
