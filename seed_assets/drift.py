@@ -179,6 +179,9 @@ def _live_spec(column: catalog.Column) -> str:
     return spec + (f" DEFAULT {column.default}" if column.default else "")
 
 
+_RESET = "run `seed reset --scope all --confirm <database>` and seed again"
+
+
 def compare(
     expected: Iterable[ExpectedTable] | Mapping[str, ExpectedTable], live: catalog.Catalog
 ) -> list[Difference]:
@@ -188,7 +191,6 @@ def compare(
     out: list[Difference] = []
     for want in tables:
         have = live.tables.get(want.name)
-        reset = "run `seed reset --scope all --confirm <database>` and seed again"
         if have is None:
             out.append(
                 Difference(
@@ -200,90 +202,92 @@ def compare(
                 )
             )
             continue
-        alter = f'ALTER TABLE "{want.name}"'
         for col in want.columns:
-            got = have.column(col.name)
-            if got is None:
-                out.append(
-                    Difference(
-                        want.name,
-                        col.name,
-                        "missing",
-                        f"missing (expected {_spec(col)})",
-                        f'{alter} ADD COLUMN "{col.name}" {_spec(col)} (on an empty table)'
-                        + (f", or {reset}" if want.dropped_by_reset else ""),
-                    )
-                )
-                continue
-            if got.type != col.type:
-                out.append(
-                    Difference(
-                        want.name,
-                        col.name,
-                        "type",
-                        f"type {got.type}, expected {col.type}",
-                        f'{alter} ALTER COLUMN "{col.name}" TYPE {col.type}'
-                        + (f", or {reset}" if want.dropped_by_reset else ""),
-                    )
-                )
-            if col.not_null and not got.not_null:
-                out.append(
-                    Difference(
-                        want.name,
-                        col.name,
-                        "nullable",
-                        "nullable, expected NOT NULL",
-                        f'{alter} ALTER COLUMN "{col.name}" SET NOT NULL',
-                    )
-                )
-            elif got.not_null and not col.not_null:
-                out.append(
-                    Difference(
-                        want.name,
-                        col.name,
-                        "not_null",
-                        "NOT NULL, expected nullable (the generators write NULLs here)",
-                        f'{alter} ALTER COLUMN "{col.name}" DROP NOT NULL',
-                    )
-                )
-            if col.default is not None and got.default != col.default:
-                shown = got.default or "none"
-                out.append(
-                    Difference(
-                        want.name,
-                        col.name,
-                        "default",
-                        f"default {shown}, expected {col.default} (inserts leave it out)",
-                        f'{alter} ALTER COLUMN "{col.name}" SET DEFAULT {col.default}',
-                    )
-                )
-        known = {c.name for c in want.columns}
-        for got in have.columns:
-            if got.name not in known and not got.filled_without_value:
-                out.append(
-                    Difference(
-                        want.name,
-                        got.name,
-                        "extra",
-                        f"extra column {_live_spec(got)} without a default: "
-                        "the writes leave it out and would fail",
-                        f'{alter} DROP COLUMN "{got.name}" (or give it a default, or DROP NOT '
-                        "NULL)",
-                    )
-                )
-        key = next((k for k in have.keys if k.name == want.primary_key_name), None)
-        if key is not None and want.primary_key and key.columns != want.primary_key:
-            out.append(
-                Difference(
-                    want.name,
-                    None,
-                    "primary_key",
-                    f"{key.name} is over ({', '.join(key.columns)}), expected "
-                    f"({', '.join(want.primary_key)})",
-                    f'{alter} DROP CONSTRAINT "{key.name}" (seed-assets adds it again)',
-                )
-            )
+            out += _column_differences(want, col, have.column(col.name))
+        out += _extra_columns(want, have)
+        out += _key_differences(want, have)
     return out
+
+
+def _column_differences(
+    want: ExpectedTable, col: ExpectedColumn, got: catalog.Column | None
+) -> list[Difference]:
+    """How the live column ``got`` differs from the expected ``col`` of table ``want``."""
+    alter = f'ALTER TABLE "{want.name}"'
+    or_reset = f", or {_RESET}" if want.dropped_by_reset else ""
+    if got is None:
+        return [
+            Difference(
+                want.name,
+                col.name,
+                "missing",
+                f"missing (expected {_spec(col)})",
+                f'{alter} ADD COLUMN "{col.name}" {_spec(col)} (on an empty table){or_reset}',
+            )
+        ]
+    column = f'{alter} ALTER COLUMN "{col.name}"'
+    found = [  # (differs, kind, what, fix); NOT NULL one way or the other, never both
+        (
+            got.type != col.type,
+            "type",
+            f"type {got.type}, expected {col.type}",
+            f"{column} TYPE {col.type}{or_reset}",
+        ),
+        (
+            col.not_null and not got.not_null,
+            "nullable",
+            "nullable, expected NOT NULL",
+            f"{column} SET NOT NULL",
+        ),
+        (
+            got.not_null and not col.not_null,
+            "not_null",
+            "NOT NULL, expected nullable (the generators write NULLs here)",
+            f"{column} DROP NOT NULL",
+        ),
+        (
+            col.default is not None and got.default != col.default,
+            "default",
+            f"default {got.default or 'none'}, expected {col.default} (inserts leave it out)",
+            f"{column} SET DEFAULT {col.default}",
+        ),
+    ]
+    return [Difference(want.name, col.name, *what) for differs, *what in found if differs]
+
+
+def _extra_columns(want: ExpectedTable, have: catalog.Table) -> list[Difference]:
+    """The live table's columns the writes would fail on: not expected, and no value without one."""
+    known = {c.name for c in want.columns}
+    return [
+        Difference(
+            want.name,
+            got.name,
+            "extra",
+            f"extra column {_live_spec(got)} without a default: "
+            "the writes leave it out and would fail",
+            f'ALTER TABLE "{want.name}" DROP COLUMN "{got.name}" (or give it a default, or DROP '
+            "NOT NULL)",
+        )
+        for got in have.columns
+        if got.name not in known and not got.filled_without_value
+    ]
+
+
+def _key_differences(want: ExpectedTable, have: catalog.Table) -> list[Difference]:
+    """The live primary key, when it is over other columns than expected."""
+    key = next((k for k in have.keys if k.name == want.primary_key_name), None)
+    if key is None or not want.primary_key or key.columns == want.primary_key:
+        return []
+    return [
+        Difference(
+            want.name,
+            None,
+            "primary_key",
+            f"{key.name} is over ({', '.join(key.columns)}), expected "
+            f"({', '.join(want.primary_key)})",
+            f'ALTER TABLE "{want.name}" DROP CONSTRAINT "{key.name}" (seed-assets adds it again)',
+        )
+    ]
 
 
 # --- the check before a write ---------------------------------------------------------------------
