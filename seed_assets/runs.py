@@ -9,6 +9,7 @@ import os
 import platform
 from collections.abc import Callable
 from importlib import metadata as importlib_metadata
+from typing import Any
 
 import psycopg
 
@@ -151,21 +152,11 @@ def expectation(conn: psycopg.Connection, live: LiveCheck | None = None) -> Expe
     whether it finished or not (what it claimed is owed until written), except a run in progress
     (``live`` says which of the ``running`` ones are: by default, those whose run lock is held);
     a run launched from Dagster counts once it succeeded."""
-    exists = conn.execute("SELECT to_regclass('seed_runs') IS NOT NULL").fetchone()
-    if not exists or not exists[0]:
+    rows = _recorded_runs(conn)
+    if rows is None:
         return Expectation(None, None)
-    rows = conn.execute(
-        "SELECT run_id, command, status, params, row_counts ? 'users' FROM seed_runs "
-        "ORDER BY started_at"
-    ).fetchall()
     running = [r[0] for r in rows if r[2] == "running" and str(r[1]).startswith("seed ")]
-    alive = (live or (lambda ids: command_lock.live_runs(conn, ids)))(running) if running else set()
-    if dead := [r for r in running if r not in alive]:
-        # Finished between reading its row and looking at its lock: it was no dead run.
-        still = conn.execute(
-            "SELECT run_id FROM seed_runs WHERE run_id = ANY(%s) AND status = 'running'", [dead]
-        ).fetchall()
-        alive |= set(dead) - {r[0] for r in still}
+    alive = _alive(conn, running, live)
     params: SeedParams | None = None
     first = last = None
     unfinished: list[Claim] = []
@@ -193,12 +184,7 @@ def expectation(conn: psycopg.Connection, live: LiveCheck | None = None) -> Expe
         if not cli and status != "success":
             continue  # a Dagster run still going (or dead): counted once it succeeded
         if command in SEEDING or (not cli and wrote_users):
-            fields = {
-                k: v for k, v in recorded.items() if k not in ("fingerprint", "activity_days")
-            }
-            fields["dev_password"] = os.environ.get(ENV["dev_password"])
-            params = SeedParams.from_strings(fields)
-            seeded = status == "success"
+            params, seeded = _recorded_params(recorded), status == "success"
         if status != "success":
             unfinished.append(claim)
         if span:
@@ -208,6 +194,38 @@ def expectation(conn: psycopg.Connection, live: LiveCheck | None = None) -> Expe
             last_claim = claim
     days = (first, last) if first is not None and last is not None else None
     return Expectation(params, days, tuple(unfinished), tuple(in_progress), last_claim, seeded)
+
+
+def _recorded_runs(conn: psycopg.Connection) -> list[tuple[Any, ...]] | None:
+    """(run id, command, status, params, whether it wrote users) per run, oldest first; None
+    without a ``seed_runs`` table."""
+    exists = conn.execute("SELECT to_regclass('seed_runs') IS NOT NULL").fetchone()
+    if not exists or not exists[0]:
+        return None
+    return conn.execute(
+        "SELECT run_id, command, status, params, row_counts ? 'users' FROM seed_runs "
+        "ORDER BY started_at"
+    ).fetchall()
+
+
+def _alive(conn: psycopg.Connection, running: list[str], live: LiveCheck | None) -> set[str]:
+    """Which of the ``running`` runs are in progress (``live``: by default, whose run lock is
+    held)."""
+    alive = (live or (lambda ids: command_lock.live_runs(conn, ids)))(running) if running else set()
+    if dead := [r for r in running if r not in alive]:
+        # Finished between reading its row and looking at its lock: it was no dead run.
+        still = conn.execute(
+            "SELECT run_id FROM seed_runs WHERE run_id = ANY(%s) AND status = 'running'", [dead]
+        ).fetchall()
+        alive |= set(dead) - {r[0] for r in still}
+    return alive
+
+
+def _recorded_params(recorded: dict[str, Any]) -> SeedParams:
+    """A run's recorded parameters (the password from the environment: never recorded)."""
+    fields = {k: v for k, v in recorded.items() if k not in ("fingerprint", "activity_days")}
+    fields["dev_password"] = os.environ.get(ENV["dev_password"])
+    return SeedParams.from_strings(fields)
 
 
 @dataclasses.dataclass(frozen=True)
