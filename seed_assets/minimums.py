@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 
 import psycopg
+from psycopg import sql
 
 from seed_assets import calibration, ddl, partitions
 from seed_assets.config import SeedParams
@@ -25,13 +26,13 @@ def per_user(
     """Users with fewer than ``least`` rows in ``table`` (their shards restore them)."""
     if not ddl.tables_exist(conn, "users", table):
         return None
-    row = conn.execute(
-        f"SELECT count(*), (array_agg(u.id ORDER BY u.id))[1:5], "  # type: ignore[arg-type]
-        f"array_agg(DISTINCT (u.id - 1) / %s) "
-        f'FROM users u LEFT JOIN (SELECT user_id, count(*) AS n FROM "{table}" GROUP BY 1) t '
-        f"ON t.user_id = u.id WHERE coalesce(t.n, 0) < %s",
-        [params.shard_size, least],
-    ).fetchone()
+    short = sql.SQL(
+        "SELECT count(*), (array_agg(u.id ORDER BY u.id))[1:5], "
+        "array_agg(DISTINCT (u.id - 1) / %s) "
+        "FROM users u LEFT JOIN (SELECT user_id, count(*) AS n FROM {} GROUP BY 1) t "
+        "ON t.user_id = u.id WHERE coalesce(t.n, 0) < %s"
+    ).format(sql.Identifier(table))
+    row = conn.execute(short, [params.shard_size, least]).fetchone()
     if not row or not row[0]:
         return None
     shards = tuple(partitions.shard_key(int(i)) for i in sorted(row[2]))

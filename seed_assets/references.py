@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 import psycopg
+from psycopg import sql
 
 from seed_assets.schema import logical_references, metadata
 
@@ -45,12 +46,16 @@ def validated_constraints(conn: psycopg.Connection) -> set[str]:
 
 def orphans(conn: psycopg.Connection, ref: Reference) -> tuple[int, list[int]]:
     """(rows of ``ref.table`` whose reference finds nothing, a few of their values)."""
-    sql = (
-        f'SELECT count(*), (array_agg(DISTINCT c."{ref.column}"))[1:5] FROM "{ref.table}" c '
-        f'WHERE NOT EXISTS (SELECT 1 FROM "{ref.target}" p '
-        f'WHERE p."{ref.target_column}" = c."{ref.column}")'
+    query = sql.SQL(
+        "SELECT count(*), (array_agg(DISTINCT c.{column}))[1:5] FROM {table} c "
+        "WHERE NOT EXISTS (SELECT 1 FROM {target} p WHERE p.{target_column} = c.{column})"
+    ).format(
+        column=sql.Identifier(ref.column),
+        table=sql.Identifier(ref.table),
+        target=sql.Identifier(ref.target),
+        target_column=sql.Identifier(ref.target_column),
     )
-    row = conn.execute(sql).fetchone()  # type: ignore[arg-type]
+    row = conn.execute(query).fetchone()
     return (int(row[0]), list(row[1] or [])) if row else (0, [])
 
 
