@@ -20,6 +20,8 @@ from contextlib import contextmanager
 import polars as pl
 import psycopg
 import sqlalchemy as sa
+from psycopg import sql
+from psycopg.sql import Identifier
 
 from seed_assets import binary_copy, database
 from seed_assets.frames import columns, conform
@@ -133,11 +135,11 @@ def copy_encoded(
     ``freeze``: the table was created or truncated in this transaction, so its rows can be
     written frozen and all-visible — autovacuum will find nothing to do on them later.
     """
-    cols = ", ".join(f'"{c}"' for c in columns(data.table))  # (table_name may be a partition)
-    options = "FORMAT binary, FREEZE" if freeze else "FORMAT binary"
-    sql = f'COPY "{table_name}" ({cols}) FROM STDIN ({options})'
+    cols = sql.SQL(", ").join(map(Identifier, columns(data.table)))  # (table_name: maybe a day's)
+    options = sql.SQL("FORMAT binary, FREEZE" if freeze else "FORMAT binary")
+    query = sql.SQL("COPY {} ({}) FROM STDIN ({})").format(Identifier(table_name), cols, options)
     with conn.cursor() as cur:
-        with cur.copy(sql) as copy:  # type: ignore[arg-type]
+        with cur.copy(query) as copy:
             for chunk in data.chunks:
                 copy.write(chunk)
         return cur.rowcount
@@ -158,10 +160,11 @@ def _replace_day_partition(
     costs the same on a large database as on an empty one, and a rewrite leaves no bloat.
     """
     child = child_table(table_name, part)
-    conn.execute(f'DROP TABLE IF EXISTS "{child}"')  # type: ignore[arg-type]
-    conn.execute(f'CREATE TABLE "{child}" (LIKE "{table_name}" INCLUDING DEFAULTS)')  # type: ignore[arg-type]
+    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(Identifier(child)))
+    like = sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING DEFAULTS)")
+    conn.execute(like.format(Identifier(child), Identifier(table_name)))
     rows = copy_encoded(conn, child, data, freeze=True)
-    conn.execute(f'ANALYZE "{child}"')  # type: ignore[arg-type]  # now, not by autovacuum later
+    conn.execute(sql.SQL("ANALYZE {}").format(Identifier(child)))  # now, not by autovacuum later
     conn.execute(
         f'ALTER TABLE "{table_name}" ATTACH PARTITION "{child}" {day_bounds_sql(part)}'  # type: ignore[arg-type]
     )
@@ -175,9 +178,9 @@ def _fill_day_partition(
     conn.execute(
         f'CREATE TABLE IF NOT EXISTS "{child}" PARTITION OF "{table_name}" {day_bounds_sql(part)}'  # type: ignore[arg-type]
     )
-    conn.execute(f'TRUNCATE "{child}"')  # type: ignore[arg-type]
+    conn.execute(sql.SQL("TRUNCATE {}").format(Identifier(child)))
     rows = copy_encoded(conn, child, data, freeze=True)
-    conn.execute(f'ANALYZE "{child}"')  # type: ignore[arg-type]  # now, not by autovacuum later
+    conn.execute(sql.SQL("ANALYZE {}").format(Identifier(child)))  # now, not by autovacuum later
     return rows
 
 
