@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import dagster as dg
 import psycopg
 import pytest
+from psycopg import sql
 
 from seed_assets import calibration, database, load, orchestrate, partitions
 from seed_assets.config import SeedParams
@@ -69,13 +70,13 @@ def db(seeded_url: str) -> Iterator[psycopg.Connection]:
         yield c
 
 
-def offenders(db: psycopg.Connection, sql: str, params: list[object] | None = None) -> list:
+def offenders(db: psycopg.Connection, query: str, params: list[object] | None = None) -> list:
     """The first rows of a query that selects violations (empty when the invariant holds)."""
-    return db.execute(f"{sql} LIMIT 5", params).fetchall()  # type: ignore[arg-type]
+    return db.execute(f"{query} LIMIT 5", params).fetchall()  # type: ignore[arg-type]
 
 
-def scalar(db: psycopg.Connection, sql: str, params: list[object] | None = None) -> int:
-    row = db.execute(sql, params).fetchone()  # type: ignore[arg-type]
+def scalar(db: psycopg.Connection, query: str, params: list[object] | None = None) -> int:
+    row = db.execute(query, params).fetchone()  # type: ignore[arg-type]
     assert row is not None
     return int(row[0])
 
@@ -329,7 +330,9 @@ def test_manifest_matches_every_stored_day(db: psycopg.Connection) -> None:
     counts = {
         (t, d.isoformat()): n
         for t in TABLES
-        for d, n in db.execute(f'SELECT day, count(*) FROM "{t}" GROUP BY day').fetchall()
+        for d, n in db.execute(
+            sql.SQL("SELECT day, count(*) FROM {} GROUP BY day").format(sql.Identifier(t))
+        ).fetchall()
     }
     for table, key, row_count, digest in rows:
         assert row_count == counts.get((table, key), 0), (table, key)
