@@ -128,6 +128,11 @@ def create_table_sql(table: sa.Table) -> str:
     return _sql(CreateTable(table, include_foreign_key_constraints=[], if_not_exists=True))
 
 
+def create_table(conn: psycopg.Connection, table: sa.Table) -> None:
+    """Create ``table`` if it does not exist (``create_table_sql``)."""
+    _execute(conn, create_table_sql(table))
+
+
 def index_statements() -> list[str]:
     return [statement for table in metadata.sorted_tables for statement in _index_sql(table)]
 

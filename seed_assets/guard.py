@@ -22,6 +22,7 @@ import os
 import re
 import uuid
 from importlib import metadata as importlib_metadata
+from typing import Final
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
@@ -113,8 +114,8 @@ def read_marker(conn: psycopg.Connection) -> Marker | None:
 
 
 # Schemas every database has: the catalogs, TOAST and temporary schemas (all named pg_*).
-_USER_SCHEMA = "n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'"
-_HAS_OBJECTS = f"""
+_USER_SCHEMA: Final = "n.nspname NOT LIKE 'pg\\_%' AND n.nspname <> 'information_schema'"
+_HAS_OBJECTS: Final = f"""
 SELECT EXISTS (
     SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE {_USER_SCHEMA} AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
@@ -131,7 +132,7 @@ SELECT EXISTS (
 def has_tables(conn: psycopg.Connection) -> bool:
     """Whether the database holds anything of someone's: a table, view, sequence or foreign table
     in any schema but the system ones, or a type (enum, domain, range, composite) of its own."""
-    row = conn.execute(_HAS_OBJECTS).fetchone()  # type: ignore[arg-type]
+    row = conn.execute(_HAS_OBJECTS).fetchone()
     return bool(row and row[0])
 
 
@@ -159,7 +160,7 @@ def init(conn: psycopg.Connection, url: str, environment: str | None = None) -> 
     from seed_assets import ddl
     from seed_assets.schema import seed_marker
 
-    conn.execute(ddl.create_table_sql(seed_marker))  # type: ignore[arg-type]
+    ddl.create_table(conn, seed_marker)
     marker = Marker(uuid.uuid4().hex, environment, tool_version(), schema_fingerprint())
     conn.execute(
         "INSERT INTO seed_marker (id, install_id, environment, tool_version, schema_fingerprint) "

@@ -75,7 +75,7 @@ def _reset(context: dg.AssetExecutionContext, url: str, scope: str, params: Seed
             removed = reset_tables(conn, url, scope, guard.database_name(conn))
             if scope == "all":
                 span = tagged_days(context.run.tags)
-                conn.execute(ddl.create_table_sql(seed_runs))  # type: ignore[arg-type]
+                ddl.create_table(conn, seed_runs)
                 runs.start(conn, context.run.run_id, "seed up", params, span)
                 runs.finish(conn, context.run.run_id, "success", {})
     except (guard.Refused, ConfigError) as exc:
