@@ -19,7 +19,8 @@ import re
 from typing import Any
 
 from seed_assets import catalog
-from seed_assets.target.check import _enum, _fresh, _type_problem
+from seed_assets.target.fits import enum_of, type_problem
+from seed_assets.target.keys import fresh
 from seed_assets.target.mapping import DEFAULT_BOOKKEEPING, DOMAINS, SourceTable, source_tables
 
 _TABLES: dict[str, tuple[str, ...]] = {
@@ -298,7 +299,7 @@ def _table(
         elif key == "age" and source.column("birthdate"):
             fills.append(Entry(c.name, "age(birthdate, start_date())", "guess: age at start"))
             guesses += 1
-        elif have.primary_key and have.primary_key.columns == (c.name,) and not _fresh(c):
+        elif have.primary_key and have.primary_key.columns == (c.name,) and not fresh(c):
             over = ", ".join(source.primary_key)
             fills.append(Entry(c.name, f"hash({over})", "guess: a key of its own"))
             guesses += 1
@@ -317,11 +318,11 @@ def _table(
 def _bad_type(col: Any, target: catalog.Column, live: catalog.Catalog) -> bool:
     if col.references or (col.name == "id"):
         return False  # ids: the strategy decides
-    if _enum(target.type, live.enums) or (col.type == "text" and target.type == "boolean"):
+    if enum_of(target.type, live.enums) or (col.type == "text" and target.type == "boolean"):
         return False  # a value map
     if col.type == "text" and target.type in ("integer", "smallint", "bigint"):
         return False  # maybe an integer enum (Rails)
-    return _type_problem(col.type, target.type) is not None and not target.type.startswith(
+    return type_problem(col.type, target.type) is not None and not target.type.startswith(
         "character"
     )
 
@@ -352,7 +353,7 @@ def _value_map(
     domain = DOMAINS.get((table, column))
     if domain is None:
         return None
-    enum = _enum(target.type, live.enums)
+    enum = enum_of(target.type, live.enums)
     if enum is not None:
         labels = live.enums[enum[0]]
         entries, guess = [], False
