@@ -4,7 +4,8 @@ The simulation's tables (``schema.py``) are the logical model. A *mapping* (``ma
 how they land in a database: the native mapping is ``schema.py`` itself (no mapping file = today's
 behaviour); a mapping file renames tables and columns, maps values, derives ids and fills extra
 columns from expressions (``expressions.py``) so that the rows fit an app's existing schema.
-``draft.py`` proposes a mapping from a live catalog and ``check.py`` compares one with it.
+``draft.py`` proposes a mapping from a live catalog (matching names in ``names.py``, written out
+by ``document.py``) and ``check.py`` compares one with it (``values.py``, ``fits.py``, ``keys.py``).
 
 No Dagster here, and nothing writes: seeding through a mapping is not built yet.
 """
