@@ -17,7 +17,7 @@ from psycopg import sql
 
 from seed_assets import catalog, database, ddl, schema
 from seed_assets.cli import main
-from seed_assets.target import check, expressions, mapping
+from seed_assets.target import check, expressions, ids, mapping, reading
 from tests.conftest import fresh_database
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -149,17 +149,17 @@ def test_expression_errors(text: str, error: str) -> None:
 
 def test_derived_ids_are_deterministic_wide_and_disjoint_per_run_seed() -> None:
     for strategy in ("uuid", "cuid", "prefixed"):
-        a = [mapping.derive_id(strategy, "s1", "users", i, "usr_") for i in range(2000)]
-        again = [mapping.derive_id(strategy, "s1", "users", i, "usr_") for i in range(2000)]
-        other = {mapping.derive_id(strategy, "s2", "users", i, "usr_") for i in range(2000)}
+        a = [ids.derive_id(strategy, "s1", "users", i, "usr_") for i in range(2000)]
+        again = [ids.derive_id(strategy, "s1", "users", i, "usr_") for i in range(2000)]
+        other = {ids.derive_id(strategy, "s2", "users", i, "usr_") for i in range(2000)}
         assert a == again and len(set(a)) == 2000 and not set(a) & other
-    assert uuid.UUID(mapping.derive_id("uuid", "s", "users", 1)).version == 8
-    cuid = mapping.derive_id("cuid", "s", "users", 1)
-    assert len(cuid) == mapping.id_length("cuid") == 25 and cuid.startswith("c")
-    assert mapping.derive_id("prefixed", "s", "users", 1, "usr_").startswith("usr_")
-    assert mapping.derive_id("keep", "s", "users", 7) == 7
+    assert uuid.UUID(ids.derive_id("uuid", "s", "users", 1)).version == 8
+    cuid = ids.derive_id("cuid", "s", "users", 1)
+    assert len(cuid) == ids.id_length("cuid") == 25 and cuid.startswith("c")
+    assert ids.derive_id("prefixed", "s", "users", 1, "usr_").startswith("usr_")
+    assert ids.derive_id("keep", "s", "users", 7) == 7
     # A foreign key derives the same id as the row it references.
-    assert mapping.derive_id("cuid", "s", "users", 5) == mapping.derive_id("cuid", "s", "users", 5)
+    assert ids.derive_id("cuid", "s", "users", 5) == ids.derive_id("cuid", "s", "users", 5)
 
 
 @pytest.mark.parametrize(
@@ -179,12 +179,12 @@ def test_derived_ids_are_deterministic_wide_and_disjoint_per_run_seed() -> None:
 )
 def test_malformed_mapping_files_are_one_line_errors(text: str, error: str) -> None:
     with pytest.raises(mapping.MappingError) as caught:
-        mapping.loads(text)
+        reading.loads(text)
     assert error in str(caught.value) and "\n" not in str(caught.value)
 
 
 def test_skipping_a_table_leaves_out_its_dependents() -> None:
-    m = mapping.loads(
+    m = reading.loads(
         "[tables.users]\nskip = true\n[tables.profiles]\ntable = 'p'\n"
         "[tables.interest_subjects]\ntable = 'i'\n[tables.searchable_users]\ntable = 's'\n"
         "[target]\njobs = false"
@@ -201,8 +201,8 @@ def test_yaml_and_toml_give_the_same_mapping() -> None:
     import tomllib
 
     as_yaml = yaml.safe_dump(tomllib.loads(toml_text), sort_keys=False)
-    a = mapping.loads(toml_text, "a")
-    b = mapping.loads(as_yaml, "a", yaml=True)
+    a = reading.loads(toml_text, "a")
+    b = reading.loads(as_yaml, "a", yaml=True)
     assert a == b
 
 
@@ -223,7 +223,7 @@ def test_draft_on_the_prisma_app_proposes_the_matches_and_writes_nothing(
     assert "seed_assets" not in after[0]  # no bookkeeping schema, no seed_* table
     assert not [t for cat in after[1].values() for t in cat.tables if t.startswith("seed_")]
     text = out.read_text()
-    m = mapping.load(out)
+    m = reading.load(out)
     users, likes, profiles = m.table("users"), m.table("likes"), m.table("profiles")
     assert (users.target, users.id) == ("User", "cuid")
     assert users.target_of("password_hash") == "passwordHash"
@@ -318,7 +318,7 @@ def test_the_native_schema_is_the_default_mapping(
     drafted = cli(["schema", "draft", "--out", "native.toml"], db_url)
     ops = len(schema.OPS)  # seed-assets' own bookkeeping: no simulation table fills them
     assert f"({tables} tables mapped, 0 guesses, {ops} unmapped)" in drafted.stdout, drafted.output
-    assert mapping.load(tmp_path / "native.toml").tables == mapping.native().tables
+    assert reading.load(tmp_path / "native.toml").tables == mapping.native().tables
     assert cli(["schema", "check", "--mapping", "native.toml"], db_url).exit_code == 0
     # A drifted native schema is refused the way `seed up` refuses it.
     with database.connection(db_url, autocommit=True) as conn:
@@ -531,7 +531,7 @@ def test_an_app_schema_other_than_public(db_url: str, tmp_path: Path) -> None:
     out = tmp_path / "seed-map.toml"
     drafted = cli(["schema", "draft", "--schema", "app", "--out", str(out)], db_url)
     assert drafted.exit_code == 0, drafted.output
-    drafted_map = mapping.load(out)
+    drafted_map = reading.load(out)
     assert drafted_map.schema == "app" and drafted_map.table("users").target == "accounts"
     assert cli(["schema", "check", "--mapping", str(out)], db_url).exit_code == 0
     # The shipped mapping names schema "public", which holds none of these tables.

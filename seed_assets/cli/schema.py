@@ -17,6 +17,7 @@ from seed_assets.config import ConfigError
 from seed_assets.target import check as check_mod
 from seed_assets.target import draft as draft_mod
 from seed_assets.target import mapping as mapping_mod
+from seed_assets.target import reading
 
 out = Console(highlight=False, emoji=False)
 
@@ -117,8 +118,8 @@ def check(mapping_file: str | None) -> None:
     mapping does not fill, duplicate target columns, expression errors, id strategies on
     columns that cannot hold them. Without a mapping file the native schema is checked.
     """
-    path = Path(mapping_file) if mapping_file else mapping_mod.default_file()
-    mapping = mapping_mod.load(path) if path is not None else mapping_mod.native()
+    path = Path(mapping_file) if mapping_file else reading.default_file()
+    mapping = reading.load(path) if path is not None else mapping_mod.native()
     url = database.resolve_url()
     with _read_only(url) as conn:
         live = _catalog(conn, mapping.schema)

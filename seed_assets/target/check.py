@@ -19,8 +19,9 @@ from typing import Any
 from seed_assets import catalog, drift
 from seed_assets.drift import Difference, ExpectedColumn, ExpectedTable
 from seed_assets.target import fits, keys, values
-from seed_assets.target.mapping import Mapping, SourceTable, TableMap
-from seed_assets.target.mapping import source_tables as _source_tables
+from seed_assets.target.mapping import Mapping, TableMap
+from seed_assets.target.sources import SourceTable
+from seed_assets.target.sources import source_tables as _source_tables
 
 
 class MappingMismatch(drift.SchemaDrift):

@@ -21,8 +21,9 @@ from seed_assets.target import names
 from seed_assets.target.document import Draft, Entry, Section
 from seed_assets.target.fits import enum_of, type_problem
 from seed_assets.target.keys import fresh
-from seed_assets.target.mapping import DEFAULT_BOOKKEEPING, DOMAINS, SourceTable, source_tables
+from seed_assets.target.mapping import DEFAULT_BOOKKEEPING
 from seed_assets.target.names import COLUMNS, TABLES, score, words
+from seed_assets.target.sources import DOMAINS, SourceTable, source_tables
 
 _UPDATED = re.compile(r"(^|_)(created|inserted|updated|modified|changed)(_at|_on)?$")
 

@@ -7,7 +7,8 @@ import re
 
 from seed_assets import catalog
 from seed_assets.drift import Difference
-from seed_assets.target.mapping import Mapping, SourceTable, TableMap
+from seed_assets.target.mapping import Mapping, TableMap
+from seed_assets.target.sources import SourceTable
 from seed_assets.target.values import Value
 
 _FRESH = re.compile(r"nextval\(|gen_random_uuid\(|uuid_generate_|cuid|now\(\)", re.I)

@@ -12,7 +12,9 @@ from typing import Any
 
 from seed_assets.drift import Difference
 from seed_assets.target import expressions
-from seed_assets.target.mapping import DOMAINS, Mapping, SourceTable, TableMap, id_length
+from seed_assets.target.ids import id_length
+from seed_assets.target.mapping import Mapping, TableMap
+from seed_assets.target.sources import DOMAINS, SourceTable
 
 
 @dataclasses.dataclass(frozen=True)
