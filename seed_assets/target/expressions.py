@@ -117,26 +117,30 @@ def _expr(tokens: list[tuple[str, str]], i: int) -> tuple[Expr, int]:
     if kind != "name":
         raise ExpressionError(f"unexpected {value!r}")
     if i + 1 < len(tokens) and tokens[i + 1] == ("punct", "("):
-        args: list[Expr] = []
-        j = i + 2
-        if j < len(tokens) and tokens[j] == ("punct", ")"):
-            return _call(value, args), j + 1
-        while True:
-            arg, j = _expr(tokens, j)
-            args.append(arg)
-            if j >= len(tokens):
-                raise ExpressionError(f"{value}(: missing ')'")
-            if tokens[j] == ("punct", ")"):
-                return _call(value, args), j + 1
-            if tokens[j] != ("punct", ","):
-                raise ExpressionError(f"{value}(: expected ',' or ')', got {tokens[j][1]!r}")
-            j += 1
+        return _arguments(tokens, value, i + 2)
     words: dict[str, Literal] = {
         "true": Literal(True),
         "false": Literal(False),
         "null": Literal(None),
     }
     return words.get(value.lower(), Ref(value)), i + 1
+
+
+def _arguments(tokens: list[tuple[str, str]], name: str, j: int) -> tuple[Call, int]:
+    """The call of ``name`` whose arguments start at token ``j`` (after its '(')."""
+    args: list[Expr] = []
+    if j < len(tokens) and tokens[j] == ("punct", ")"):
+        return _call(name, args), j + 1
+    while True:
+        arg, j = _expr(tokens, j)
+        args.append(arg)
+        if j >= len(tokens):
+            raise ExpressionError(f"{name}(: missing ')'")
+        if tokens[j] == ("punct", ")"):
+            return _call(name, args), j + 1
+        if tokens[j] != ("punct", ","):
+            raise ExpressionError(f"{name}(: expected ',' or ')', got {tokens[j][1]!r}")
+        j += 1
 
 
 def _call(name: str, args: list[Expr]) -> Call:
@@ -155,21 +159,14 @@ def _one_column(columns: frozenset[str]) -> frozenset[str]:
     return columns if len(columns) == 1 else frozenset()
 
 
+_NONE: frozenset[str] = frozenset()
+
+
 def typed(expr: Expr, columns: Mapping[str, tuple[str, bool]]) -> Typed:
     """The type of ``expr`` over a table whose generated ``columns`` are {name: (type,
     nullable)}; :class:`ExpressionError` for an unknown column or a wrong argument type."""
-    none: frozenset[str] = frozenset()
     if isinstance(expr, Literal):
-        v = expr.value
-        if v is None:
-            return Typed("null", True, none, none)
-        if isinstance(v, bool):
-            return Typed("boolean", False, none, none)
-        if isinstance(v, int):
-            return Typed("integer" if -(2**31) <= v < 2**31 else "bigint", False, none, none)
-        if isinstance(v, float):
-            return Typed("double precision", False, none, none)
-        return Typed(_TEXT, False, none, none)
+        return _literal(expr.value)
     if isinstance(expr, Ref):
         if expr.column not in columns:
             raise ExpressionError(
@@ -178,31 +175,34 @@ def typed(expr: Expr, columns: Mapping[str, tuple[str, bool]]) -> Typed:
         type_, nullable = columns[expr.column]
         one = frozenset([expr.column])
         return Typed(type_, nullable, one, one)
-    name, args = expr.function, [typed(a, columns) for a in expr.args]
-    reads = frozenset().union(*(a.reads for a in args)) if args else none
+    args = [typed(a, columns) for a in expr.args]
+    return _function(expr, args, columns)
+
+
+def _literal(v: str | int | float | bool | None) -> Typed:
+    if v is None:
+        return Typed("null", True, _NONE, _NONE)
+    if isinstance(v, bool):
+        return Typed("boolean", False, _NONE, _NONE)
+    if isinstance(v, int):
+        return Typed("integer" if -(2**31) <= v < 2**31 else "bigint", False, _NONE, _NONE)
+    if isinstance(v, float):
+        return Typed("double precision", False, _NONE, _NONE)
+    return Typed(_TEXT, False, _NONE, _NONE)
+
+
+def _function(expr: Call, args: list[Typed], columns: Mapping[str, tuple[str, bool]]) -> Typed:
+    """The type of a call whose arguments are ``args``."""
+    name = expr.function
+    reads = frozenset().union(*(a.reads for a in args)) if args else _NONE
     if name == "start_date":
-        return Typed("date", False, none, none)
+        return Typed("date", False, _NONE, _NONE)
     if name == "run_seed":
-        return Typed(_TEXT, False, none, none)
+        return Typed(_TEXT, False, _NONE, _NONE)
     if name == "age":
-        for arg in args:
-            if arg.type not in _DATES:
-                raise ExpressionError(f"age() takes dates or timestamps, got {arg.type}")
-        return Typed("smallint", any(a.nullable for a in args), none, reads)
+        return _age(args, reads)
     if name == "pattern":
-        template = expr.args[0]
-        if not isinstance(template, Literal) or not isinstance(template.value, str):
-            raise ExpressionError("pattern() takes a quoted text such as 'tok_{id}'")
-        names = _PLACEHOLDER.findall(template.value)
-        for column in names:
-            if column not in columns:
-                raise ExpressionError(
-                    f"pattern(): unknown column {{{column}}} "
-                    f"(the table generates {', '.join(columns)})"
-                )
-        used = frozenset(names)
-        nullable = any(columns[c][1] for c in names)
-        return Typed(_TEXT, nullable, _one_column(used), used)
+        return _pattern(expr.args[0], columns)
     if name == "hash":  # 128 bits: one-to-one with everything it hashes
         return Typed(_TEXT, False, frozenset().union(*(a.unique_over for a in args)), reads)
     if name == "concat":
@@ -211,9 +211,34 @@ def typed(expr: Expr, columns: Mapping[str, tuple[str, bool]]) -> Typed:
     if name in ("lower", "upper"):
         if args[0].type not in (_TEXT, "null") and not args[0].type.startswith("character"):
             raise ExpressionError(f"{name}() takes text, got {args[0].type}")
-        return Typed(_TEXT, args[0].nullable, none, reads)
-    # coalesce: one type, null only when every argument can be
+        return Typed(_TEXT, args[0].nullable, _NONE, reads)
+    return _coalesce(args, reads)
+
+
+def _age(args: list[Typed], reads: frozenset[str]) -> Typed:
+    for arg in args:
+        if arg.type not in _DATES:
+            raise ExpressionError(f"age() takes dates or timestamps, got {arg.type}")
+    return Typed("smallint", any(a.nullable for a in args), _NONE, reads)
+
+
+def _coalesce(args: list[Typed], reads: frozenset[str]) -> Typed:
+    """One type, null only when every argument can be."""
     kinds = {a.type for a in args if a.type != "null"}
     if len(kinds) > 1:
         raise ExpressionError(f"coalesce() mixes types: {', '.join(sorted(kinds))}")
-    return Typed(kinds.pop() if kinds else "null", all(a.nullable for a in args), none, reads)
+    return Typed(kinds.pop() if kinds else "null", all(a.nullable for a in args), _NONE, reads)
+
+
+def _pattern(template: Expr, columns: Mapping[str, tuple[str, bool]]) -> Typed:
+    if not isinstance(template, Literal) or not isinstance(template.value, str):
+        raise ExpressionError("pattern() takes a quoted text such as 'tok_{id}'")
+    names = _PLACEHOLDER.findall(template.value)
+    for column in names:
+        if column not in columns:
+            raise ExpressionError(
+                f"pattern(): unknown column {{{column}}} (the table generates {', '.join(columns)})"
+            )
+    used = frozenset(names)
+    nullable = any(columns[c][1] for c in names)
+    return Typed(_TEXT, nullable, _one_column(used), used)
