@@ -1,8 +1,8 @@
 """Schema drift: the live catalog (``catalog.py``) against the tables seed-assets writes.
 
-The expected tables come from ``schema.py`` (the only place a column is written down), their
-types rendered as PostgreSQL's ``format_type`` prints them. :func:`compare` lists every
-difference that makes a write fail or store something else than the generators produced:
+The expected tables are ``expected.py``'s (``schema.py``'s tables, their types as PostgreSQL's
+``format_type`` prints them). :func:`compare` lists every difference that makes a write fail or
+store something else than the generators produced:
 
 - a column missing, or of another type (exact: ``integer`` is not ``bigint``,
   ``timestamp without time zone`` is not ``timestamp with time zone``, ``character varying(4)``
@@ -27,35 +27,13 @@ No Dagster here: the same comparison serves any expected tables (e.g. a team's o
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import re
 from collections.abc import Collection, Iterable, Mapping
 
 import psycopg
-import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql as pg
 
 from seed_assets import catalog
 from seed_assets.config import ConfigError
-
-_DIALECT = pg.dialect()  # type: ignore[no-untyped-call]
-
-
-@dataclasses.dataclass(frozen=True)
-class ExpectedColumn:
-    name: str
-    type: str  # as format_type() prints it
-    not_null: bool
-    default: str | None = None  # a default the writer relies on (pg_get_expr's spelling)
-
-
-@dataclasses.dataclass(frozen=True)
-class ExpectedTable:
-    name: str
-    columns: tuple[ExpectedColumn, ...]
-    primary_key: tuple[str, ...] = ()
-    primary_key_name: str | None = None
-    dropped_by_reset: bool = True  # `seed reset --scope all` drops it (the next seed recreates it)
+from seed_assets.expected import ExpectedColumn, ExpectedTable, expected_tables, fingerprint
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,94 +65,10 @@ class SchemaDrift(ConfigError):
         super().__init__("\n".join([header, *(f"  {d.line()}" for d in differences)]))
 
 
-# --- what seed-assets expects ---------------------------------------------------------------------
-
-_TYPE_NAMES = {
-    "varchar": "character varying",
-    "char": "character",
-    "serial": "integer",
-    "bigserial": "bigint",
-    "smallserial": "smallint",
-    "float": "double precision",
-    "decimal": "numeric",
-    "int": "integer",
-    "int4": "integer",
-    "int8": "bigint",
-    "int2": "smallint",
-    "bool": "boolean",
-    "timestamptz": "timestamp with time zone",
-}
-
-
-def format_type(type_: sa.types.TypeEngine) -> str:  # type: ignore[type-arg]
-    """A SQLAlchemy type as PostgreSQL's ``format_type`` prints it (``BIGINT`` -> ``bigint``,
-    ``VARCHAR(4)`` -> ``character varying(4)``, ``TEXT[]`` -> ``text[]``)."""
-    return normalise_type(str(type_.compile(dialect=_DIALECT)))
-
-
-def normalise_type(spelling: str) -> str:
-    """A type's spelling in DDL (any case, aliases) as ``format_type`` prints it."""
-    text = " ".join(spelling.lower().split())
-    suffix = ""
-    while text.endswith("[]"):
-        text, suffix = text[:-2].rstrip(), suffix + "[]"
-    match = re.fullmatch(r"([a-z ]+?)\s*(\([\d ,]+\))?( with(?:out)? time zone)?", text)
-    if not match:
-        return text + suffix
-    base, args, zone = match.group(1), (match.group(2) or "").replace(" ", ""), match.group(3)
-    if base in ("timestamp", "time"):
-        return f"{base}{args}{zone or ' without time zone'}{suffix}"
-    return _TYPE_NAMES.get(base, base) + args + suffix
-
-
-def _default_sql(column: sa.Column) -> str | None:  # type: ignore[type-arg]
-    default = column.server_default
-    if default is None or not isinstance(default, sa.DefaultClause):
-        return None
-    arg = default.arg
-    return arg if isinstance(arg, str) else str(arg.compile(dialect=_DIALECT))  # type: ignore[union-attr]
-
-
-def expected_tables(names: Collection[str] | None = None) -> dict[str, ExpectedTable]:
-    """The tables of ``schema.py`` (all, or those in ``names``), as the writers expect them."""
-    from seed_assets.schema import metadata
-
-    out = {}
-    for table in metadata.sorted_tables:
-        if names is not None and table.name not in names:
-            continue
-        columns = tuple(
-            ExpectedColumn(c.name, format_type(c.type), not c.nullable, _default_sql(c))
-            for c in table.columns
-        )
-        key = tuple(c.name for c in table.primary_key.columns)
-        seeded = table.info.get("tier") != "ops"
-        out[table.name] = ExpectedTable(
-            table.name, columns, key, f"{table.name}_pkey" if key else None, seeded
-        )
-    return out
-
-
-def fingerprint(expected: Mapping[str, ExpectedTable] | None = None) -> str:
-    """A digest of the expected tables (columns, types, NOT NULL, defaults, primary keys)."""
-    tables = expected if expected is not None else expected_tables()
-    lines = [
-        f"{t.name}.{c.name} {c.type} {'NOT NULL' if c.not_null else 'NULL'} {c.default or ''}"
-        for t in sorted(tables.values(), key=lambda t: t.name)
-        for c in t.columns
-    ] + [f"{t.name} PRIMARY KEY {','.join(t.primary_key)}" for t in tables.values()]
-    return hashlib.blake2b("\n".join(sorted(lines)).encode(), digest_size=12).hexdigest()
-
-
 # --- the comparison -------------------------------------------------------------------------------
 
 
-def _spec(column: ExpectedColumn) -> str:
-    spec = column.type + (" NOT NULL" if column.not_null else "")
-    return spec + (f" DEFAULT {column.default}" if column.default else "")
-
-
-def _live_spec(column: catalog.Column) -> str:
+def _spec(column: ExpectedColumn | catalog.Column) -> str:
     spec = column.type + (" NOT NULL" if column.not_null else "")
     return spec + (f" DEFAULT {column.default}" if column.default else "")
 
@@ -263,8 +157,7 @@ def _extra_columns(want: ExpectedTable, have: catalog.Table) -> list[Difference]
             want.name,
             got.name,
             "extra",
-            f"extra column {_live_spec(got)} without a default: "
-            "the writes leave it out and would fail",
+            f"extra column {_spec(got)} without a default: the writes leave it out and would fail",
             f'ALTER TABLE "{want.name}" DROP COLUMN "{got.name}" (or give it a default, or DROP '
             "NOT NULL)",
         )

@@ -16,7 +16,7 @@ import psycopg
 import pytest
 from click.testing import CliRunner, Result
 
-from seed_assets import audit, catalog, database, ddl, drift, guard, orchestrate
+from seed_assets import audit, catalog, database, ddl, drift, expected, guard, orchestrate
 from seed_assets.cli import main
 from seed_assets.config import SeedParams
 from seed_assets.definitions import build_all_assets
@@ -92,7 +92,7 @@ def test_a_fresh_schema_bare_or_keyed_has_no_differences(conn: psycopg.Connectio
     live = catalog.read(conn)
     assert set(live.tables) == set(metadata.tables)
     # Every expected type is spelled as format_type prints it.
-    for name, want in drift.expected_tables().items():
+    for name, want in expected.expected_tables().items():
         assert [(c.name, c.type) for c in want.columns] == [
             (c.name, c.type) for c in live.tables[name].columns
         ]
@@ -132,12 +132,12 @@ def test_the_catalog_reads_enums_identity_and_generated_columns(conn: psycopg.Co
 
 
 def test_expected_types_render_as_format_type() -> None:
-    assert drift.normalise_type("VARCHAR(4)") == "character varying(4)"
-    assert drift.normalise_type("TIMESTAMP") == "timestamp without time zone"
-    assert drift.normalise_type("TIMESTAMP WITH TIME ZONE") == "timestamp with time zone"
-    assert drift.normalise_type("NUMERIC(10, 2)") == "numeric(10,2)"
-    assert drift.normalise_type("SMALLINT[]") == "smallint[]"
-    assert guard.schema_fingerprint() == drift.fingerprint()
+    assert expected.normalise_type("VARCHAR(4)") == "character varying(4)"
+    assert expected.normalise_type("TIMESTAMP") == "timestamp without time zone"
+    assert expected.normalise_type("TIMESTAMP WITH TIME ZONE") == "timestamp with time zone"
+    assert expected.normalise_type("NUMERIC(10, 2)") == "numeric(10,2)"
+    assert expected.normalise_type("SMALLINT[]") == "smallint[]"
+    assert guard.schema_fingerprint() == expected.fingerprint()
 
 
 # (case, DDL, the diff line's start, the audit's gap kind)
@@ -260,11 +260,11 @@ def test_a_seeded_database_has_no_drift_and_the_marker_names_its_schema(
     with database.connection(seeded, autocommit=True) as conn:
         assert drift.differences(conn) == []
         marker = guard.read_marker(conn)
-        assert marker is not None and marker.schema_fingerprint == drift.fingerprint()
+        assert marker is not None and marker.schema_fingerprint == expected.fingerprint()
         conn.execute("UPDATE seed_marker SET schema_fingerprint = 'older'")
         drift.check(conn, "test")  # no difference: the marker is brought up to date
         marker = guard.read_marker(conn)
-        assert marker is not None and marker.schema_fingerprint == drift.fingerprint()
+        assert marker is not None and marker.schema_fingerprint == expected.fingerprint()
     assert audit.run(seeded).ok
 
 

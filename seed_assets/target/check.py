@@ -7,7 +7,7 @@ mapping needs come after: duplicate target columns, value map keys and expressio
 (``values.py``, what is written into each column), types too narrow for the values, enum labels
 and id strategies (``fits.py``), unique keys the generated rows could violate and foreign keys
 (``keys.py``). The native mapping is compared exactly as ``seed up`` compares it
-(``drift.expected_tables``).
+(``expected.expected_tables``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from collections import Counter
 from typing import Any
 
 from seed_assets import catalog, drift
-from seed_assets.drift import Difference, ExpectedColumn, ExpectedTable
+from seed_assets.drift import Difference
+from seed_assets.expected import ExpectedColumn, ExpectedTable, expected_tables
 from seed_assets.target import fits, keys, values
 from seed_assets.target.mapping import Mapping, TableMap
 from seed_assets.target.sources import SourceTable
@@ -59,7 +60,7 @@ def check(mapping: Mapping, live: catalog.Catalog) -> Result:
     if spare and not mapping.native:
         notes.append(f"target tables no simulation table fills (left alone): {', '.join(spare)}")
     if mapping.native:
-        expected = drift.expected_tables([t.source for t in mapping.mapped])
+        expected = expected_tables([t.source for t in mapping.mapped])
         found = drift.compare(expected, live)
         columns = sum(len(t.columns) for t in expected.values())
         return Result(found, notes, len(expected), columns)

@@ -63,7 +63,8 @@ def source_tables() -> dict[str, SourceTable]:
     """The simulation's tables (every tier but ops) as a mapping sees them, in schema order."""
     import sqlalchemy as sa
 
-    from seed_assets import drift, schema
+    from seed_assets import schema
+    from seed_assets.expected import format_type
 
     out: dict[str, SourceTable] = {}
     for t in (*schema.CATALOG, *schema.IDENTITY, *schema.ACTIVITY, *schema.DERIVED):
@@ -72,7 +73,7 @@ def source_tables() -> dict[str, SourceTable]:
         for c in t.columns:
             ref = next((fk.column.table.name for fk in c.foreign_keys), logical.get(c.name))
             nullable = bool(c.nullable)
-            columns.append(SourceColumn(c.name, drift.format_type(c.type), nullable, ref))
+            columns.append(SourceColumn(c.name, format_type(c.type), nullable, ref))
         key = tuple(c.name for c in t.primary_key.columns)
         unique = [key] + [tuple(c.name for c in ix.columns) for ix in t.indexes if ix.unique]
         unique += [
