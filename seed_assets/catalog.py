@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Collection, Mapping
+from typing import Any
 
 import psycopg
 
@@ -176,27 +177,7 @@ def read(
             Column(name, type_, not_null, default, _IDENTITY.get(identity, ""), generated == "s")
         )
         partitioned[table] = is_partitioned
-    keys: dict[str, list[Key]] = {}
-    for table, name, primary, cols, predicate, not_distinct in conn.execute(_KEYS, args).fetchall():
-        keys.setdefault(table, []).append(
-            Key(name, tuple(cols), primary, predicate, not not_distinct)
-        )
-    fks: dict[str, list[ForeignKey]] = {}
-    for row in conn.execute(_FOREIGN_KEYS, args).fetchall():
-        table, name, cols, ref_schema, ref, ref_cols, deferrable, deferred, valid, action = row
-        fks.setdefault(table, []).append(
-            ForeignKey(
-                name,
-                tuple(cols),
-                ref_schema,
-                ref,
-                tuple(ref_cols),
-                deferrable,
-                deferred,
-                valid,
-                _ON_DELETE[action],
-            )
-        )
+    keys, fks = _keys(conn, args), _foreign_keys(conn, args)
     enums = {name: tuple(labels) for name, labels in conn.execute(_ENUMS, args).fetchall()}
     return Catalog(
         schema,
@@ -213,3 +194,34 @@ def read(
         },
         enums,
     )
+
+
+def _keys(conn: psycopg.Connection, args: dict[str, Any]) -> dict[str, list[Key]]:
+    """{table: its primary and unique keys}."""
+    keys: dict[str, list[Key]] = {}
+    for table, name, primary, cols, predicate, not_distinct in conn.execute(_KEYS, args).fetchall():
+        keys.setdefault(table, []).append(
+            Key(name, tuple(cols), primary, predicate, not not_distinct)
+        )
+    return keys
+
+
+def _foreign_keys(conn: psycopg.Connection, args: dict[str, Any]) -> dict[str, list[ForeignKey]]:
+    """{table: its foreign keys}."""
+    fks: dict[str, list[ForeignKey]] = {}
+    for row in conn.execute(_FOREIGN_KEYS, args).fetchall():
+        table, name, cols, ref_schema, ref, ref_cols, deferrable, deferred, valid, action = row
+        fks.setdefault(table, []).append(
+            ForeignKey(
+                name,
+                tuple(cols),
+                ref_schema,
+                ref,
+                tuple(ref_cols),
+                deferrable,
+                deferred,
+                valid,
+                _ON_DELETE[action],
+            )
+        )
+    return fks
