@@ -158,7 +158,7 @@ def expectation(conn: psycopg.Connection, live: LiveCheck | None = None) -> Expe
     running = [r[0] for r in rows if r[2] == "running" and str(r[1]).startswith("seed ")]
     alive = _alive(conn, running, live)
     params: SeedParams | None = None
-    first = last = None
+    days: tuple[dt.date, dt.date] | None = None
     unfinished: list[Claim] = []
     in_progress: list[Claim] = []
     last_claim: Claim | None = None
@@ -167,17 +167,13 @@ def expectation(conn: psycopg.Connection, live: LiveCheck | None = None) -> Expe
         recorded = dict(recorded)
         cli = command.startswith("seed ")
         if command == "seed reset":
-            if status != "success":
-                continue
-            if recorded.get("scope") == "all":
+            scope = recorded.get("scope") if status == "success" else None
+            if scope == "all":
                 params, seeded = None, False
-            if recorded.get("scope") in ("all", "activity"):
-                first = last = None
-                last_claim, unfinished = None, []
+            if scope in ("all", "activity"):
+                days, last_claim, unfinished = None, None, []
             continue
-        days = recorded.get("activity_days")
-        span = (dt.date.fromisoformat(days[0]), dt.date.fromisoformat(days[1])) if days else None
-        claim = Claim(run_id, command, status, span, run_id in alive)
+        claim = Claim(run_id, command, status, _claimed_days(recorded), run_id in alive)
         if claim.live:
             in_progress.append(claim)
             continue
@@ -187,13 +183,21 @@ def expectation(conn: psycopg.Connection, live: LiveCheck | None = None) -> Expe
             params, seeded = _recorded_params(recorded), status == "success"
         if status != "success":
             unfinished.append(claim)
-        if span:
-            lo, hi = span
-            first = lo if first is None else min(first, lo)
-            last = hi if last is None else max(last, hi)
-            last_claim = claim
-    days = (first, last) if first is not None and last is not None else None
+        if claim.days:
+            days, last_claim = _union(days, claim.days), claim
     return Expectation(params, days, tuple(unfinished), tuple(in_progress), last_claim, seeded)
+
+
+def _claimed_days(recorded: dict[str, Any]) -> tuple[dt.date, dt.date] | None:
+    days = recorded.get("activity_days")
+    return (dt.date.fromisoformat(days[0]), dt.date.fromisoformat(days[1])) if days else None
+
+
+def _union(
+    days: tuple[dt.date, dt.date] | None, span: tuple[dt.date, dt.date]
+) -> tuple[dt.date, dt.date]:
+    """The days from the first of both ranges to the last (``days`` None: ``span``)."""
+    return span if days is None else (min(days[0], span[0]), max(days[1], span[1]))
 
 
 def _recorded_runs(conn: psycopg.Connection) -> list[tuple[Any, ...]] | None:
