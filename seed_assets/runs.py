@@ -254,13 +254,7 @@ def owed(conn: psycopg.Connection, exp: Expectation, *, derived: bool) -> Owed |
     if not exp.unfinished:
         return None
     tables = ACTIVITY_TABLES + (DAY_DERIVED if derived else ())
-    committed: dict[str, set[str]] = {t: set() for t in tables}
-    if conn.execute("SELECT to_regclass('seed_manifest') IS NOT NULL").fetchone() == (True,):
-        for table, key in conn.execute(
-            "SELECT table_name, partition_key FROM seed_manifest WHERE table_name = ANY(%s)",
-            [list(tables)],
-        ).fetchall():
-            committed[table].add(key)
+    committed = _committed(conn, tables)
     days: set[str] = set()
     plan: dict[str, list[str]] = {t: [] for t in ACTIVITY_TABLES}
     concerned: Claim | None = None
@@ -287,6 +281,18 @@ def owed(conn: psycopg.Connection, exp: Expectation, *, derived: bool) -> Owed |
         return None
     span = (dt.date.fromisoformat(min(days)), dt.date.fromisoformat(max(days)))
     return Owed(span, {t: keys for t, keys in plan.items() if keys}, concerned)
+
+
+def _committed(conn: psycopg.Connection, tables: tuple[str, ...]) -> dict[str, set[str]]:
+    """{table: the partition keys seed_manifest records} for ``tables``."""
+    committed: dict[str, set[str]] = {t: set() for t in tables}
+    if conn.execute("SELECT to_regclass('seed_manifest') IS NOT NULL").fetchone() == (True,):
+        for table, key in conn.execute(
+            "SELECT table_name, partition_key FROM seed_manifest WHERE table_name = ANY(%s)",
+            [list(tables)],
+        ).fetchall():
+            committed[table].add(key)
+    return committed
 
 
 def record_reset(
