@@ -217,6 +217,9 @@ def kills(lab: Lab, refs: References, command: str, trials: int) -> Result:
         first = trial.seen(lab.run(args, env, kill_after=moment))
         trial.details["kill_at_s"] = round(moment, 2)
         trial.details["killed"] = first.killed
+        if not first.killed:  # the reference run was slower: later moments from this run's length
+            result.counts["finished_before_the_kill"] += 1
+            duration = min(duration, first.seconds)
         mid = lab.snapshot(db)
         state = (
             "reference"
