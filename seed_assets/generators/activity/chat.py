@@ -89,17 +89,6 @@ GAP = 7  # the gap before each later message
 SWITCH = 8  # whether the sender changes (else a double text)
 KIND = 9  # the message's kind after the first
 
-# The chat model's shape, beside the profile's tunables ([activity]: conversation_*, reply_*,
-# messages_*, message_*).
-STARTER_SOCIABILITY = 4.0  # logit of "a starts" per unit of sociability difference
-STARTER_MALE = 1.2  # ... and for a man facing a woman (men start more often)
-REPLY_COMPAT = 0.4  # reply probability per unit of compatibility above 0.5
-ONE_MORE_SHARE = 0.2  # unanswered starters who send a second message
-FIRST_DELAY_MINUTES = 180.0  # median delay of the first message (~3 h), lognormal ...
-FIRST_DELAY_SIGMA = 1.2  # ... with this sigma
-NAMED_GAP_MINUTES = 20  # a named account's chats: no gap longer than this
-SWITCH_SHARE = 0.8  # later messages that change sender
-
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class _Plan:
@@ -121,7 +110,7 @@ def chats(params: SeedParams, m: DayMatches, match_day: int) -> Chats:
     first = np.repeat(np.cumsum(count) - count, count)  # index of each chat's first message
     ckey, cseq = key[conv], np.arange(len(conv)) - first
     at = m.at_us[conv] + _elapsed(act, s, plan, conv, ckey, cseq, first)
-    starter_turn = _starter_turns(s, plan, conv, ckey, cseq, first)
+    starter_turn = _starter_turns(act, s, plan, ckey, cseq, first)
     sender = np.where(starter_turn, plan.starter[conv], plan.other[conv])
     recipient = np.where(starter_turn, plan.other[conv], plan.starter[conv])
     weights = [act["message_kinds"][k] for k in KINDS]
@@ -153,7 +142,12 @@ def _plan(params: SeedParams, act: dict[str, Any], s: Stream, m: DayMatches) -> 
     male = (p.gender == 0).astype(float)
     a_starts = s.uniform(key, A_STARTS) < 1 / (
         1
-        + np.exp(-(STARTER_SOCIABILITY * (soc_a - soc_b) + STARTER_MALE * (male[m.a] - male[m.b])))
+        + np.exp(
+            -(
+                act["starter_sociability"] * (soc_a - soc_b)
+                + act["starter_male"] * (male[m.a] - male[m.b])
+            )
+        )
     )
     starter = np.where(a_starts, m.a, m.b)
     other = np.where(a_starts, m.b, m.a)
@@ -161,14 +155,14 @@ def _plan(params: SeedParams, act: dict[str, Any], s: Stream, m: DayMatches) -> 
     reply_p = (
         act["reply_base"]
         + act["reply_sociability"] * (p.traits[other, 0] - 0.5)
-        + REPLY_COMPAT * (compat - 0.5)
+        + act["reply_compat"] * (compat - 0.5)
     )
     replied = s.bernoulli(reply_p, key, REPLIES)
     extra = np.floor(
         act["messages_extra_median"] * np.exp(act["messages_extra_sigma"] * s.normal(key, LENGTH))
     )
     count = np.where(
-        replied, 2 + extra.astype(np.int64), 1 + s.bernoulli(ONE_MORE_SHARE, key, ONE_MORE)
+        replied, 2 + extra.astype(np.int64), 1 + s.bernoulli(act["one_more_share"], key, ONE_MORE)
     )
     count = np.where(talk, count, 0)
     forced = _named_matches(params, m)
@@ -186,7 +180,10 @@ def _elapsed(
 ) -> I64:
     """Each message's microseconds after its match: a lognormal delay, then bursty gaps."""
     delay_first = (
-        np.exp(np.log(FIRST_DELAY_MINUTES) + FIRST_DELAY_SIGMA * s.normal(ckey, FIRST_DELAY))
+        np.exp(
+            np.log(act["first_delay_minutes"])
+            + act["first_delay_sigma"] * s.normal(ckey, FIRST_DELAY)
+        )
         * US_PER_MINUTE
     )
     gap = np.exp(
@@ -195,18 +192,20 @@ def _elapsed(
     )
     gap = np.where(cseq == 0, delay_first, gap * US_PER_MINUTE).astype(np.int64)
     if plan.forced is not None:
-        gap = np.where(plan.forced[conv], np.minimum(gap, NAMED_GAP_MINUTES * US_PER_MINUTE), gap)
+        gap = np.where(
+            plan.forced[conv], np.minimum(gap, int(act["named_gap_minutes"]) * US_PER_MINUTE), gap
+        )
     elapsed = np.cumsum(gap)
     return elapsed - np.concatenate([[0], elapsed])[first]
 
 
 def _starter_turns(
-    s: Stream, plan: _Plan, conv: I64, ckey: I64, cseq: I64, first: I64
+    act: dict[str, Any], s: Stream, plan: _Plan, ckey: I64, cseq: I64, first: I64
 ) -> NDArray[np.bool_]:
     """Whether each message is the starter's: the first is; the first reply comes from the other
     side; after that the sender usually changes (sometimes a double text)."""
     replied = np.repeat(plan.replied, plan.count)
-    switch = (cseq > 0) & (s.uniform(ckey, cseq, SWITCH) < SWITCH_SHARE)
+    switch = (cseq > 0) & (s.uniform(ckey, cseq, SWITCH) < act["switch_share"])
     switch = (switch | (cseq == 1)) & replied
     switches = np.cumsum(switch)
     return (switches - np.concatenate([[0], switches])[first]) % 2 == 0
