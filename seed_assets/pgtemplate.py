@@ -13,7 +13,7 @@ The copy holds no seeded data and no Dagster runs, only empty schemas. It lives 
 upgrade of either package makes a new one; ``SEED_CACHE=none`` turns the cache off (any other
 value must be an absolute path). Concurrent builders each build their own and the first to rename
 it into place wins; commands on one SEED_HOME take turns anyway
-(:func:`seed_assets.database.embedded_url`).
+(:func:`seed_assets.embedded.start`).
 """
 
 from __future__ import annotations

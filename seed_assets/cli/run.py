@@ -15,7 +15,7 @@ from typing import Any
 import click
 from rich.console import Console
 
-from seed_assets import command_lock, database, ddl, guard, partitions, runs
+from seed_assets import command_lock, database, ddl, embedded, guard, partitions, runs
 from seed_assets.cli.common import err, import_dagster
 from seed_assets.config import SeedParams
 from seed_assets.memo import Memo
@@ -190,7 +190,7 @@ def run_phase(job: Job, phase: list[str], resources: dict[str, object], instance
 def summary(job: Job, timings: list[Any], extra: list[tuple[str, float]]) -> None:
     total = time.perf_counter() - job.started
     if job.as_json:
-        server = None if os.environ.get("DATABASE_URL") else database.last_start
+        server = None if os.environ.get("DATABASE_URL") else embedded.last_start
         click.echo(json.dumps(timings_json(job.command, timings, extra, total, server), indent=2))
     else:
         Console().print(timings_table(timings, extra, total))
