@@ -7,9 +7,10 @@ then it is refused, exit 5) and then computes its work from what the first one l
 is session-level, so PostgreSQL releases it when the holder's process dies, however it dies.
 
 Each run the command records (``runs.start``) is also claimed on that connection: a second
-advisory lock keyed by the run id. A ``seed_runs`` row that says ``running`` while nobody holds
-its run's lock belongs to a process that is gone: :func:`mark_dead_runs` (called under the
-command lock) marks it ``interrupted``, and ``seed audit`` reports it. Ctrl-C and SIGTERM mark
+advisory lock keyed by the run id (:mod:`seed_assets.liveness`). A ``seed_runs`` row that says
+``running`` while nobody holds its run's lock belongs to a process that is gone:
+``liveness.mark_dead_runs`` (called under the command lock) marks it ``interrupted``, and
+``seed audit`` reports it. Ctrl-C and SIGTERM mark
 the claimed runs ``interrupted`` on the way out.
 
 Runs launched from the Dagster UI do not take the command lock (per-partition advisory locks
@@ -19,13 +20,12 @@ serialise their writes) and are not judged by liveness.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import signal
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
@@ -33,6 +33,7 @@ import psycopg
 
 from seed_assets import database, guard
 from seed_assets.config import ConfigError
+from seed_assets.liveness import RUN_CLASS, mark_dead_runs, run_key
 
 TIMEOUT_ENV = "SEED_LOCK_TIMEOUT"
 DEFAULT_TIMEOUT_S = 600.0
@@ -40,16 +41,10 @@ POLL_S = 0.2
 # The two-key advisory lock space (pg_advisory_lock(int4, int4)): the first key says whose.
 COMMAND_CLASS = 0x5EED  # (COMMAND_CLASS, COMMAND_KEY): the database's write commands
 COMMAND_KEY = 1
-RUN_CLASS = 0x5EEE  # (RUN_CLASS, run_key(run_id)): a run's process is alive
 # application_name of the lock's connection: "<command> run <run id>" once a run is claimed.
 RUN_SEPARATOR = " run "
 
 _current: CommandLock | None = None
-
-
-def run_key(run_id: str) -> int:
-    """The second key of a run's liveness lock (a non-negative int4)."""
-    return int.from_bytes(hashlib.blake2b(run_id.encode(), digest_size=4).digest()) & 0x7FFFFFFF
 
 
 def timeout() -> float:
@@ -122,48 +117,6 @@ def holder(conn: psycopg.Connection) -> tuple[int | None, str]:
     return pid, f"{command} (run {run_id})" if run_id else command
 
 
-def live_runs(conn: psycopg.Connection, run_ids: Iterable[str]) -> set[str]:
-    """Those of ``run_ids`` whose liveness lock some session of this database holds."""
-    ids = list(run_ids)
-    if not ids:
-        return set()
-    rows = conn.execute(
-        "SELECT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND granted "
-        "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-        "AND classid = %s AND objsubid = 2",
-        [RUN_CLASS],
-    ).fetchall()
-    held_keys = {int(r[0]) for r in rows}
-    return {i for i in ids if run_key(i) in held_keys}
-
-
-def running_cli_runs(conn: psycopg.Connection) -> list[tuple[str, str, list[str] | None]]:
-    """(run id, command, claimed days) of the ``seed`` commands' rows still ``running``."""
-    exists = conn.execute("SELECT to_regclass('seed_runs') IS NOT NULL").fetchone()
-    if not exists or not exists[0]:
-        return []
-    rows = conn.execute(
-        "SELECT run_id, command, params -> 'activity_days' FROM seed_runs "
-        "WHERE status = 'running' AND command LIKE 'seed %' ORDER BY started_at"
-    ).fetchall()
-    return [(r[0], r[1], r[2]) for r in rows]
-
-
-def mark_dead_runs(conn: psycopg.Connection) -> list[str]:
-    """Mark ``interrupted`` the ``seed`` runs left ``running`` by a process that is gone (call
-    under the command lock: no run can start meanwhile); return their ids."""
-    running = running_cli_runs(conn)
-    alive = live_runs(conn, [r[0] for r in running])
-    dead = [r[0] for r in running if r[0] not in alive]
-    if dead:
-        conn.execute(
-            "UPDATE seed_runs SET status = 'interrupted', finished_at = now() "
-            "WHERE run_id = ANY(%s) AND status = 'running'",
-            [dead],
-        )
-    return dead
-
-
 def _try(conn: psycopg.Connection) -> bool:
     row = conn.execute("SELECT pg_try_advisory_lock(%s, %s)", [COMMAND_CLASS, COMMAND_KEY])
     got = row.fetchone()
@@ -203,20 +156,7 @@ def held(url: str, command: str) -> Iterator[CommandLock]:
         name = f"{command}{RUN_SEPARATOR}{lock.run_id}"[:63]
         conn.execute("SELECT set_config('application_name', %s, false)", [name])
         if not _try(conn):
-            from seed_assets.cli.common import err
-
-            deadline, shown = time.monotonic() + limit, None
-            while not _try(conn):
-                pid, who = holder(conn)
-                if pid != shown:  # (the holder changes when several commands wait)
-                    err.print(f"waiting for {who} on this database…", highlight=False)
-                    shown = pid
-                if time.monotonic() >= deadline:
-                    raise guard.Refused(
-                        f"{command}: {who} still holds this database after "
-                        f"{limit:g} s ({TIMEOUT_ENV}); try again when it has finished"
-                    )
-                time.sleep(POLL_S)
+            _wait(conn, command, limit)
         restore = _on_sigterm()
         _current = lock
         try:
@@ -229,6 +169,25 @@ def held(url: str, command: str) -> Iterator[CommandLock]:
             _current = None
             restore()
         _finish_claimed(lock, "failure", interrupted=False)  # a run left unfinished
+
+
+def _wait(conn: psycopg.Connection, command: str, limit: float) -> None:
+    """Wait for the holder to release the command lock, then take it; refused after ``limit``
+    seconds (:class:`guard.Refused`). Says who holds it, again when the holder changes."""
+    from seed_assets.cli.common import err
+
+    deadline, shown = time.monotonic() + limit, None
+    while not _try(conn):
+        pid, who = holder(conn)
+        if pid != shown:  # (the holder changes when several commands wait)
+            err.print(f"waiting for {who} on this database…", highlight=False)
+            shown = pid
+        if time.monotonic() >= deadline:
+            raise guard.Refused(
+                f"{command}: {who} still holds this database after "
+                f"{limit:g} s ({TIMEOUT_ENV}); try again when it has finished"
+            )
+        time.sleep(POLL_S)
 
 
 def _finish_claimed(lock: CommandLock, status: str, *, interrupted: bool) -> None:

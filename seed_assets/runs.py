@@ -13,7 +13,7 @@ from typing import Any
 
 import psycopg
 
-from seed_assets import GENERATOR_VERSION, command_lock
+from seed_assets import GENERATOR_VERSION, command_lock, liveness
 from seed_assets import versions as code_versions
 from seed_assets.config import ENV, SeedParams
 from seed_assets.database import server_version
@@ -215,7 +215,7 @@ def _recorded_runs(conn: psycopg.Connection) -> list[tuple[Any, ...]] | None:
 def _alive(conn: psycopg.Connection, running: list[str], live: LiveCheck | None) -> set[str]:
     """Which of the ``running`` runs are in progress (``live``: by default, whose run lock is
     held)."""
-    alive = (live or (lambda ids: command_lock.live_runs(conn, ids)))(running) if running else set()
+    alive = (live or (lambda ids: liveness.live_runs(conn, ids)))(running) if running else set()
     if dead := [r for r in running if r not in alive]:
         # Finished between reading its row and looking at its lock: it was no dead run.
         still = conn.execute(

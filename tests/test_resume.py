@@ -20,7 +20,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from seed_assets import audit, command_lock, database, runs
+from seed_assets import audit, command_lock, database, liveness, runs
 from seed_assets.config import SeedParams
 from seed_assets.schema import ACTIVITY, CATALOG, DERIVED, IDENTITY
 from tests.conftest import fresh_database, table_digest
@@ -238,7 +238,7 @@ def test_a_live_run_is_in_progress_and_a_dead_one_interrupted(seeded: str) -> No
         with database.connection(seeded, autocommit=True) as process:
             process.execute(
                 "SELECT pg_advisory_lock(%s, %s)",
-                [command_lock.RUN_CLASS, command_lock.run_key(run_id)],
+                [liveness.RUN_CLASS, liveness.run_key(run_id)],
             )
             runs.start(conn, run_id, "seed extend", params, days)
             live = audit.run(seeded)
