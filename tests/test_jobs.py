@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jobs import matching, stats
-from seed_assets import audit, database, load, orchestrate, partitions, runs, versions
+from seed_assets import database, load, orchestrate, partitions, runs, table_audit, versions
 from seed_assets.config import SeedParams
 from seed_assets.progress import Progress
 from seed_assets.read import query_frame
@@ -316,8 +316,8 @@ def test_manifest_records_each_tiers_code_version(db: psycopg.Connection) -> Non
         assert version == (versions.DERIVED if table in DERIVED else versions.SEEDED), table
     days = (dt.date.fromisoformat(DAYS[0]), dt.date.fromisoformat(DAYS[1]))
     exp = runs.Expectation(params=PARAMS, activity_days=days)
-    manifest = audit.manifest_rows(db)
-    assert not audit.audit_table(db, "user_traits", exp, manifest["user_traits"]).gaps
+    manifest = table_audit.manifest_rows(db)
+    assert not table_audit.audit_table(db, "user_traits", exp, manifest["user_traits"]).gaps
     key = "s0001"
     db.execute(
         "UPDATE seed_manifest SET code_version = %s "
@@ -325,8 +325,8 @@ def test_manifest_records_each_tiers_code_version(db: psycopg.Connection) -> Non
         [versions.SEEDED, key],
     )
     try:
-        manifest = audit.manifest_rows(db)
-        gaps = audit.audit_table(db, "user_traits", exp, manifest["user_traits"]).gaps
+        manifest = table_audit.manifest_rows(db)
+        gaps = table_audit.audit_table(db, "user_traits", exp, manifest["user_traits"]).gaps
         assert [(g.kind, g.partitions) for g in gaps] == [("stale", (key,))]
     finally:
         db.execute(

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import dagster as dg
 import psycopg
 
-from seed_assets import audit, database, minimums, runs, verify
+from seed_assets import audit, database, minimums, runs, table_audit, verify
 from seed_assets.defs.resources import PostgresResource, SeedConfig
 
 AUDIT = "audit"
@@ -47,13 +47,13 @@ def audit_checks(
     tables = _selected(context, AUDIT)
     with _reading(url) as conn:
         exp = runs.expectation(conn)
-        manifest = audit.manifest_rows(conn)
-        results = {t: audit.audit_table(conn, t, exp, manifest.get(t, {})) for t in tables}
+        manifest = table_audit.manifest_rows(conn)
+        results = {t: table_audit.audit_table(conn, t, exp, manifest.get(t, {})) for t in tables}
         gaps = audit.reference_gaps(conn)
         if exp.params is not None:
             first = exp.params.start_date.isoformat() if exp.activity_days else None
             gaps += [
-                audit.Gap(s.table, "minimum", s.detail, s.partitions)
+                table_audit.Gap(s.table, "minimum", s.detail, s.partitions)
                 for s in minimums.check(conn, exp.params, first)
             ]
     for table in tables:
