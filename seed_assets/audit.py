@@ -1,6 +1,6 @@
 """``seed audit``: what the database should hold versus what it holds, read-only.
 
-For every table and partition the recorded runs expect (``runs.expectation``): the manifest row
+For every table and partition the recorded runs expect (``replay.expectation``): the manifest row
 (written in the partition's own transaction, with the generator's row count and digest) against
 the rows the table holds, and the manifest's provenance against the current parameters
 (one table's audit is ``table_audit.py``). With
@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 
-from seed_assets import database, ddl, minimums, references, regenerate, runs
+from seed_assets import database, ddl, minimums, references, regenerate, replay
 from seed_assets.config import SeedParams
 from seed_assets.progress import Progress
 from seed_assets.schema import ACTIVITY, CATALOG, DERIVED, IDENTITY, metadata
@@ -59,7 +59,7 @@ def run(url: str, deep: bool = False, progress: Progress | None = None, workers:
         drifted = drift_gaps(conn)  # first: the rest reads columns a drifted table may lack
         if any(table not in SEEDED for table in drifted):  # the bookkeeping tables themselves
             return Report(None, {}, [g for found in drifted.values() for g in found])
-        exp = runs.expectation(conn)
+        exp = replay.expectation(conn)
         manifest = manifest_rows(conn)
         keys = {t: expected_keys(conn, t, exp, manifest.get(t, {})) for t in SEEDED}
     regenerated = None
@@ -132,7 +132,7 @@ def repair_plan(report: Report) -> dict[str, list[str]]:
     return {t: sorted(plan[t]) for t in tables_in(plan)}
 
 
-def settle(report: Report, exp: runs.Expectation) -> Report:
+def settle(report: Report, exp: replay.Expectation) -> Report:
     """The runs' own gaps: a ``seed`` run left ``running`` by a process that is gone is
     ``interrupted`` (its unwritten partitions are ``missing`` gaps); while a run is in progress
     it is reported as such and what it may be half-way through is not a gap: references and

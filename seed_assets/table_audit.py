@@ -1,4 +1,4 @@
-"""One table's audit: the partitions the recorded runs expect (``runs.expectation``) against the
+"""One table's audit: the partitions the recorded runs expect (``replay.expectation``) against the
 rows the table holds and its manifest rows (row count, digest, parameters and code version);
 with ``deep``, also each partition's digest read back and the generators' rows regenerated.
 Every gap names the partitions that a rewrite restores.
@@ -13,7 +13,7 @@ import psycopg
 from psycopg import sql
 from psycopg.sql import Identifier
 
-from seed_assets import ddl, load, partitions, regenerate, runs, versions
+from seed_assets import ddl, load, partitions, regenerate, replay, versions
 from seed_assets.config import SeedParams
 from seed_assets.schema import table as schema_table
 
@@ -42,7 +42,7 @@ class TableAudit:
 
 
 def expected_keys(
-    conn: psycopg.Connection, table: str, exp: runs.Expectation, manifest: dict[str, tuple]
+    conn: psycopg.Connection, table: str, exp: replay.Expectation, manifest: dict[str, tuple]
 ) -> list[str]:
     """The partitions of ``table`` the recorded runs (and, for derived tables, the manifest)
     say exist."""
@@ -96,7 +96,7 @@ def _stored_digest(conn: psycopg.Connection, table: str, key: str, params: SeedP
 def audit_table(
     conn: psycopg.Connection,
     table: str,
-    exp: runs.Expectation,
+    exp: replay.Expectation,
     manifest: dict[str, tuple],
     deep: bool = False,
     regenerated: regenerate.Expected | None = None,

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jobs import matching, stats
-from seed_assets import database, load, orchestrate, partitions, runs, table_audit, versions
+from seed_assets import database, load, orchestrate, partitions, replay, table_audit, versions
 from seed_assets.config import SeedParams
 from seed_assets.progress import Progress
 from seed_assets.read import query_frame
@@ -315,7 +315,7 @@ def test_manifest_records_each_tiers_code_version(db: psycopg.Connection) -> Non
         assert version == versions.code_version(table), table
         assert version == (versions.DERIVED if table in DERIVED else versions.SEEDED), table
     days = (dt.date.fromisoformat(DAYS[0]), dt.date.fromisoformat(DAYS[1]))
-    exp = runs.Expectation(params=PARAMS, activity_days=days)
+    exp = replay.Expectation(params=PARAMS, activity_days=days)
     manifest = table_audit.manifest_rows(db)
     assert not table_audit.audit_table(db, "user_traits", exp, manifest["user_traits"]).gaps
     key = "s0001"

@@ -20,7 +20,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from seed_assets import audit, command_lock, database, liveness, runs
+from seed_assets import audit, command_lock, database, liveness, replay, runs
 from seed_assets.config import SeedParams
 from seed_assets.schema import ACTIVITY, CATALOG, DERIVED, IDENTITY
 from tests.conftest import fresh_database, table_digest
@@ -232,7 +232,7 @@ def test_a_live_run_is_in_progress_and_a_dead_one_interrupted(seeded: str) -> No
     are missing. The next write command marks it interrupted."""
     run_id = f"cli-{uuid.uuid4()}"
     with database.connection(seeded, autocommit=True) as conn:
-        params = runs.expectation(conn).params
+        params = replay.expectation(conn).params
         assert isinstance(params, SeedParams)
         days = (params.start_date.replace(day=6), params.start_date.replace(day=7))
         with database.connection(seeded, autocommit=True) as process:
@@ -249,7 +249,7 @@ def test_a_live_run_is_in_progress_and_a_dead_one_interrupted(seeded: str) -> No
     kinds = {(g.table, g.kind) for g in dead.gaps}
     assert ("seed_runs", "interrupted") in kinds and ("likes", "missing") in kinds
     with database.connection(seeded, autocommit=True) as conn:
-        assert runs.owed(conn, runs.expectation(conn), derived=True) is not None
+        assert replay.owed(conn, replay.expectation(conn), derived=True) is not None
         with command_lock.held(seeded, "seed repair"):
             runs.start(conn, f"cli-{uuid.uuid4()}", "seed repair", params)
         status = conn.execute("SELECT status FROM seed_runs WHERE run_id = %s", [run_id])
@@ -312,14 +312,14 @@ def test_an_extend_interrupted_after_its_activity_refreshes_the_derived_tables(
     nothing); with --skip-jobs nothing is owed."""
     run_id = f"cli-{uuid.uuid4()}"
     with database.connection(seeded, autocommit=True) as conn:
-        params = runs.expectation(conn).params
+        params = replay.expectation(conn).params
         assert isinstance(params, SeedParams)
         days = (params.start_date.replace(day=4), params.start_date.replace(day=5))
         runs.start(conn, run_id, "seed extend", params, days)
         runs.finish(conn, run_id, "interrupted", {})
-        exp = runs.expectation(conn)
-        assert runs.owed(conn, exp, derived=False) is None
-        owed = runs.owed(conn, exp, derived=True)
+        exp = replay.expectation(conn)
+        assert replay.owed(conn, exp, derived=False) is None
+        owed = replay.owed(conn, exp, derived=True)
     assert owed is not None and owed.plan == {} and owed.claim.run_id == run_id
     assert owed.days == days
     env = _env(tmp_path, seeded)

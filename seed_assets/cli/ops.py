@@ -11,7 +11,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from seed_assets import audit, command_lock, database, guard, partitions, runs
+from seed_assets import audit, command_lock, database, guard, partitions, replay, runs
 from seed_assets.cli.common import EXIT_GAPS, err, guarded, main
 from seed_assets.config import SeedParams
 from seed_assets.report import RichProgress
@@ -224,7 +224,7 @@ def _with_derived(plan: dict[str, list[str]], report: audit.Report) -> dict[str,
 def _covering(params: SeedParams, url: str) -> SeedParams:
     """The parameters with an end date past the last day seeded (so its partitions exist)."""
     with database.connection(url, autocommit=True) as conn:
-        days = runs.expectation(conn).activity_days
-        last = runs.last_activity_day(conn)
+        days = replay.expectation(conn).activity_days
+        last = replay.last_activity_day(conn)
     ends = [d for d in (days[1] if days else None, last) if d]
     return partitions.through(params, max(ends)) if ends else params

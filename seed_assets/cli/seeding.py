@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from seed_assets import command_lock, database, guard, runs
+from seed_assets import command_lock, database, guard, replay, runs
 from seed_assets.cli.common import (
     STATIC_JOBS,
     err,
@@ -86,7 +86,7 @@ def extend(days: str, skip_jobs: bool, as_json: bool) -> None:
         # Of the derived tables, only those computed from activity change with new days.
         groups = ["activity"] if skip_jobs else ["activity", "derived"]
         with database.connection(url, autocommit=True) as conn:
-            owed = runs.owed(conn, exp, derived=not skip_jobs)
+            owed = replay.owed(conn, exp, derived=not skip_jobs)
         if owed is not None:
             first, last = owed.days
             err.print(
@@ -159,7 +159,7 @@ def jobs(only: str | None, as_json: bool) -> None:
         )
 
 
-def _recorded(url: str) -> tuple[SeedParams, runs.Expectation]:
+def _recorded(url: str) -> tuple[SeedParams, replay.Expectation]:
     """The parameters of the last successful `seed up` (or `seed load`) since the last reset, and
     what the recorded runs say the database holds (read under the command lock)."""
     with database.connection(url, autocommit=True) as conn:
@@ -170,14 +170,14 @@ def _recorded(url: str) -> tuple[SeedParams, runs.Expectation]:
         from seed_assets import drift
 
         drift.check(conn, action)  # before the recorded runs are read (seed_runs may have drifted)
-        exp = runs.expectation(conn)
+        exp = replay.expectation(conn)
         params = exp.params
         if params is None:
             raise ConfigError(
                 "nothing seeded here: this database has no successful `seed up` or `seed load`"
             )
         if not exp.seeded:
-            seeding = [c for c in exp.unfinished if c.command in runs.SEEDING]
+            seeding = [c for c in exp.unfinished if c.command in replay.SEEDING]
             what = seeding[-1] if seeding else None
             command = what.command if what else "seed up"
             raise ConfigError(

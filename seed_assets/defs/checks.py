@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import dagster as dg
 import psycopg
 
-from seed_assets import audit, database, minimums, runs, table_audit, verify
+from seed_assets import audit, database, minimums, replay, table_audit, verify
 from seed_assets.defs.resources import PostgresResource, SeedConfig
 
 AUDIT = "audit"
@@ -46,7 +46,7 @@ def audit_checks(
     url = database.resolved_url()
     tables = _selected(context, AUDIT)
     with _reading(url) as conn:
-        exp = runs.expectation(conn)
+        exp = replay.expectation(conn)
         manifest = table_audit.manifest_rows(conn)
         results = {t: table_audit.audit_table(conn, t, exp, manifest.get(t, {})) for t in tables}
         gaps = audit.reference_gaps(conn)
@@ -90,7 +90,7 @@ def calibration_checks(
     """`seed verify`, one result per measured table."""
     url = database.resolved_url()
     with _reading(url) as conn:
-        params = runs.expectation(conn).params or seed_config.params()
+        params = replay.expectation(conn).params or seed_config.params()
         measured = verify.metrics(conn, params)
     for table in _selected(context, CALIBRATION):
         mine = [m for m in measured if m.table == table]
