@@ -57,12 +57,15 @@ class SchemaDrift(ConfigError):
 
     def __init__(self, action: str, differences: list[Difference]) -> None:
         self.differences = differences
-        n = len(differences)
-        header = (
+        lines = [self.header(action, len(differences)), *(f"  {d.line()}" for d in differences)]
+        super().__init__("\n".join(lines))
+
+    @staticmethod
+    def header(action: str, n: int) -> str:
+        return (
             f"{action}: the database's schema differs from what seed-assets writes "
             f"({n} difference{'s' if n != 1 else ''}); nothing was written"
         )
-        super().__init__("\n".join([header, *(f"  {d.line()}" for d in differences)]))
 
 
 # --- the comparison -------------------------------------------------------------------------------
@@ -74,6 +77,7 @@ def _spec(column: ExpectedColumn | catalog.Column) -> str:
 
 
 _RESET = "run `seed reset --scope all --confirm <database>` and seed again"
+_REPAIR = "run `seed repair` (it creates the table and rewrites its partitions)"
 
 
 def compare(
@@ -86,15 +90,7 @@ def compare(
     for want in tables:
         have = live.tables.get(want.name)
         if have is None:
-            out.append(
-                Difference(
-                    want.name,
-                    None,
-                    "missing_table",
-                    "table missing",
-                    "run `seed repair` (it creates the table and rewrites its partitions)",
-                )
-            )
+            out.append(Difference(want.name, None, "missing_table", "table missing", _REPAIR))
             continue
         for col in want.columns:
             out += _column_differences(want, col, have.column(col.name))

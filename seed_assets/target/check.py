@@ -26,17 +26,15 @@ from seed_assets.target.sources import source_tables as _source_tables
 
 
 class MappingMismatch(drift.SchemaDrift):
-    """The mapping does not fit the live database; the message is the diff (exit 2)."""
+    """The mapping (from ``origin``) does not fit the live database; the message is the diff
+    (exit 2)."""
 
-    def __init__(self, origin: str, differences: list[Difference]) -> None:
-        self.differences = differences
-        n = len(differences)
-        header = (
-            f"schema check: {origin} does not fit the database ({n} problem"
+    @staticmethod
+    def header(action: str, n: int) -> str:
+        return (
+            f"schema check: {action} does not fit the database ({n} problem"
             f"{'s' if n != 1 else ''}); nothing was written"
         )
-        lines = [header, *(f"  {d.line()}" for d in differences)]
-        super(drift.SchemaDrift, self).__init__("\n".join(lines))
 
 
 @dataclasses.dataclass(frozen=True)
