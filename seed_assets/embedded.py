@@ -181,6 +181,7 @@ def _initdb_without_sync(postgres_server: Any) -> None:
         return initdb([*args, "--no-sync"], **kwargs)
 
     no_sync.no_sync = True  # type: ignore[attr-defined]
+    no_sync.replaced = initdb  # type: ignore[attr-defined]  # the package's own, for its test
     postgres_server.initdb = no_sync
 
 
