@@ -225,7 +225,9 @@ def kills(lab: Lab, refs: References, command: str, trials: int) -> Result:
             "reference"
             if same(mid, ref)
             else "before"
-            if (pre is not None and same(mid, pre)) or (pre is None and not mid.tables)
+            # (for `up`: no row in any seeded table; empty tables are not a half-written seed)
+            if (pre is not None and same(mid, pre))
+            or (pre is None and not any(mid.tables.values()))
             else "half-written"
         )
         trial.details["after_kill"] = state
