@@ -1,4 +1,5 @@
-"""What every `seed` command shares: the click group, exit codes, one-line errors, options."""
+"""What every `seed` command shares: the click group, exit codes, one-line errors (the options
+that determine a seed are in cli/options.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from seed_assets import GENERATOR_VERSION, database, guard, versions
-from seed_assets.config import DEFAULTS, ENV, ConfigError, SeedParams, parse_int
+from seed_assets.config import ConfigError
 from seed_assets.drift import SchemaDrift
 from seed_assets.errors import RunFailed
 from seed_assets.schema import DERIVED, reads_activity
@@ -28,7 +29,6 @@ EXIT_GAPS = 6  # `seed audit` found gaps
 EXIT_VERIFY = 7  # `seed verify`: a metric is outside its target range
 EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
 VERBOSE_ENV = "SEED_VERBOSE"
-MAX_DAYS = 3650
 # The derived tables that do not read activity: `seed extend` leaves them as they are.
 STATIC_JOBS = {t.name for t in DERIVED if not reads_activity(t)}
 
@@ -147,14 +147,6 @@ def _one_line(exc: click.UsageError) -> BadUsage:
     return BadUsage(_redact(f"{where}: {lines[0]}"))
 
 
-def seed_params(**options: Any) -> SeedParams:
-    """Options override the SEED_* environment, which overrides the defaults."""
-    base = SeedParams.from_env().public_dict()
-    merged = {**base, **{k: v for k, v in options.items() if v is not None}}
-    merged["dev_password"] = os.environ.get(ENV["dev_password"]) or None
-    return SeedParams.from_strings(merged)
-
-
 def import_dagster() -> None:
     """Import what the seed graph needs from Dagster (seconds; callers do it in the background)."""
     import dagster_postgres  # noqa: F401 - the instance's storage, imported on first use otherwise
@@ -192,62 +184,3 @@ def main(verbose: bool) -> None:
     refusal 5 (audit gaps 6, verify out of range 7), each with one line on stderr.
     """
     settings["verbose"] = verbose
-
-
-def parse_days(value: str, *, allow_zero: bool) -> int:
-    n = parse_int("days", value)
-    if not (0 if allow_zero else 1) <= n <= MAX_DAYS:
-        raise ConfigError(f"days must be between {0 if allow_zero else 1} and {MAX_DAYS}, got {n}")
-    return n
-
-
-def seed_options(days_default: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """The options that determine a seed (the seeds/000 flags, with their original spellings as
-    aliases), shared by every command that generates: `up`, `export`, `explain user`. The
-    defaults shown are config.DEFAULTS."""
-    d = DEFAULTS
-    options = [
-        click.option(
-            "--users",
-            "--count",
-            "users",
-            type=str,
-            help=f"Population size [{ENV['users']}; {d['users']}].",
-        ),
-        click.option(
-            "--run-seed",
-            type=str,
-            help=f"Seed of all randomness [{ENV['run_seed']}; {d['run_seed']}].",
-        ),
-        click.option(
-            "--shard-size",
-            "--batch-size",
-            "shard_size",
-            type=str,
-            help=f"Users per identity partition, i.e. per write transaction [{d['shard_size']}].",
-        ),
-        click.option(
-            "--start-date", type=str, help=f"First simulated day, YYYY-MM-DD [{d['start_date']}]."
-        ),
-        click.option(
-            "--days",
-            "--activity-days",
-            "days",
-            type=str,
-            default=days_default,
-            help=f"Days of activity from the start date [{days_default}].",
-        ),
-        click.option("--calibration", type=str, help=f"Calibration profile [{d['calibration']}]."),
-        click.option(
-            "--named-accounts",
-            type=str,
-            help="Comma-separated emails that get guaranteed activity [SEED_NAMED_ACCOUNTS].",
-        ),
-    ]
-
-    def apply(fn: Callable[..., Any]) -> Callable[..., Any]:
-        for option in reversed(options):
-            fn = option(fn)
-        return fn
-
-    return apply

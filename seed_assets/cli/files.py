@@ -18,10 +18,8 @@ from seed_assets.cli.common import (
     fail,
     guarded,
     main,
-    parse_days,
-    seed_options,
-    seed_params,
 )
+from seed_assets.cli.options import parse_days, seed_options, seed_params
 from seed_assets.config import parse_int
 from seed_assets.report import RichProgress, timings_table
 

@@ -20,10 +20,8 @@ from seed_assets.cli.common import (
     fail,
     guarded,
     main,
-    parse_days,
-    seed_options,
-    seed_params,
 )
+from seed_assets.cli.options import parse_days, seed_options, seed_params
 from seed_assets.config import ConfigError, SeedParams, parse_int
 
 out = Console(highlight=False, emoji=False)

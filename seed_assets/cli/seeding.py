@@ -16,10 +16,8 @@ from seed_assets.cli.common import (
     err,
     guarded,
     main,
-    parse_days,
-    seed_options,
-    seed_params,
 )
+from seed_assets.cli.options import parse_days, seed_options, seed_params
 from seed_assets.cli.run import prepare_dagster, seed
 from seed_assets.config import ConfigError, SeedParams
 
