@@ -32,6 +32,15 @@ CONNECT_TIMEOUT_S = 5
 SESSION_OPTIONS = "-c TimeZone=UTC -c DateStyle=ISO"
 
 
+class DatabaseLost(RuntimeError):
+    """A database this process was using stopped answering mid-run (it crashed, its disk filled
+    up, it restarted): an infrastructure failure (exit 4), not an unreachable database (3)."""
+
+
+# The URLs this process has connected to: failing to reach one again means it was lost.
+_reached: set[str] = set()
+
+
 class DatabaseError(RuntimeError):
     """The database cannot be reached or used; the message is one redacted line."""
 
@@ -127,7 +136,7 @@ def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection:
 
     guard.check_host(url)
     try:
-        return psycopg.connect(
+        conn = psycopg.connect(
             url,
             autocommit=autocommit,
             connect_timeout=CONNECT_TIMEOUT_S,
@@ -136,7 +145,11 @@ def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection:
         )
     except psycopg.Error as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if url in _reached:
+            raise DatabaseLost(f"lost {redact(url)} mid-run: {redact(first, url)}") from None
         raise DatabaseError(f"cannot connect to {redact(url)}: {redact(first, url)}") from None
+    _reached.add(url)
+    return conn
 
 
 @contextmanager

@@ -516,3 +516,16 @@ def test_a_backend_killed_mid_run_is_exit_4_and_one_line(db_url: str, tmp_path: 
     errors = [line for line in done.stderr.splitlines() if "error" in line.lower()]
     assert len(errors) == 1 and done.stderr.strip().splitlines()[-1] == errors[0], done.stderr
     assert "Traceback" not in done.stderr and PASSWORD not in done.stdout + done.stderr
+
+
+def test_a_database_lost_mid_run_is_not_an_unreachable_one(server_url: str) -> None:
+    """Reaching a database again after it went away (a crash, a full disk) is a failure of the
+    run (exit 4), not a database that cannot be reached (exit 3); a never-reached one is."""
+    with fresh_database(server_url) as url:
+        database.connect(url, autocommit=True).close()
+    # fresh_database dropped it: this process had reached it, so it was lost
+    with pytest.raises(database.DatabaseLost, match="mid-run"):
+        database.connect(url, autocommit=True)
+    never = urlunsplit(urlsplit(url)._replace(path="/never_created_here"))
+    with pytest.raises(database.DatabaseError, match="cannot connect"):
+        database.connect(never, autocommit=True)

@@ -4,6 +4,7 @@ prefetched meanwhile, a first load's keys built as each table is written), the s
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -18,6 +19,7 @@ from rich.console import Console
 from seed_assets import command_lock, database, ddl, embedded, guard, partitions, runs
 from seed_assets.cli.common import err, import_dagster
 from seed_assets.config import SeedParams
+from seed_assets.database import DatabaseLost
 from seed_assets.memo import Memo
 from seed_assets.prefetch import Prefetcher
 from seed_assets.progress import Listeners, OnFinish
@@ -152,7 +154,12 @@ def load(
                 try:
                     written = run_phase(job, phase, resources, instance)
                 except Exception:
-                    with database.connection(url, autocommit=True) as conn:
+                    # Best effort: the database itself may be what failed (a crash, a full disk);
+                    # then the run stays `running` and the next command marks it interrupted.
+                    with (
+                        contextlib.suppress(database.DatabaseError, DatabaseLost),
+                        database.connection(url, autocommit=True) as conn,
+                    ):
                         runs.finish(conn, run_id, "failure", {})
                     raise
                 timings += written
