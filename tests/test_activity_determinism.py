@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from seed_assets import database, load, orchestrate, partitions
 from seed_assets.config import SeedParams
 from seed_assets.definitions import build_all_assets
-from seed_assets.generators import identity, people, population
+from seed_assets.generators import interests, people, population
 from seed_assets.generators.activity import (
     TABLES,
     budget,
@@ -120,7 +120,7 @@ def clear_caches() -> None:
         decks.decks,
         budget.budget,
         people.people,
-        identity.interest_choice,
+        interests.interest_choice,
     ):
         cached.cache_clear()
 

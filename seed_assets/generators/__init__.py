@@ -13,7 +13,7 @@ from collections.abc import Callable
 import polars as pl
 
 from seed_assets.config import SeedParams
-from seed_assets.generators import catalog, identity
+from seed_assets.generators import catalog, identity, interests, quiz
 from seed_assets.schema import depends_on, table
 
 ShardGenerator = Callable[[SeedParams, int, int], pl.DataFrame]
@@ -27,9 +27,9 @@ IDENTITY: dict[str, ShardGenerator] = {
     "users": identity.users,
     "profiles": identity.profiles,
     "profile_media": identity.profile_media,
-    "user_interests": identity.user_interests,
-    "interest_dirty": identity.interest_dirty,
-    "quiz_results": identity.quiz_results,
+    "user_interests": interests.user_interests,
+    "interest_dirty": interests.interest_dirty,
+    "quiz_results": quiz.quiz_results,
 }
 
 

@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 import numpy as np
+import polars as pl
 from numpy.typing import ArrayLike, NDArray
 
 from seed_assets.rng import Stream
@@ -22,6 +23,11 @@ _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()  # 719_163
 def epoch_day(date: dt.date) -> int:
     """Days from 1970-01-01 to ``date``."""
     return date.toordinal() - _EPOCH_ORDINAL
+
+
+def timestamps(micros: np.ndarray) -> pl.Series:
+    """Microseconds since the epoch as a UTC timestamp column."""
+    return pl.Series(micros, dtype=pl.Int64).cast(pl.Datetime("us", "UTC"))
 
 
 def day_micros(days_since_epoch: ArrayLike) -> NDArray[np.int64]:

@@ -1,4 +1,7 @@
-"""Identity tables for a range of user ids: pure (params, lo, hi) -> polars frame functions."""
+"""Identity tables for a range of user ids: pure (params, lo, hi) -> polars frame functions.
+
+Here the users, their profiles and photos; a user's interests are in ``interests.py``, their quiz
+answers in ``quiz.py``."""
 
 from __future__ import annotations
 
@@ -12,8 +15,8 @@ import polars as pl
 
 from seed_assets import calibration, pools
 from seed_assets.config import SeedParams
-from seed_assets.generators import catalog
-from seed_assets.generators.clock import US_PER_DAY, US_PER_MINUTE, epoch_day
+from seed_assets.generators.clock import US_PER_DAY, US_PER_MINUTE, epoch_day, timestamps
+from seed_assets.generators.interests import top_interest_names
 from seed_assets.generators.people import GENDERS, INTENTS, SEEKING, People, archetypes, people
 from seed_assets.rng import Rng
 
@@ -31,10 +34,6 @@ def password_hash(run_seed: str, password: str, rounds: int = 10) -> str:
     raw = hashlib.blake2b(f"salt:{run_seed}".encode(), digest_size=16).digest()
     salt = base64.b64encode(raw).decode().rstrip("=").translate(_BCRYPT_B64)
     return bcrypt.hashpw(password.encode(), f"$2b${rounds:02d}${salt}".encode()).decode()
-
-
-def _ts(micros: np.ndarray) -> pl.Series:
-    return pl.Series(micros, dtype=pl.Int64).cast(pl.Datetime("us", "UTC"))
 
 
 def _names(params: SeedParams, p: People) -> tuple[pl.Series, pl.Series]:
@@ -89,7 +88,7 @@ def users(params: SeedParams, lo: int, hi: int) -> pl.DataFrame:
             "id": p.ids,
             "email": email,
             "password_hash": password_hash(params.run_seed, params.dev_password),
-            "created_at": _ts(p.signup_us),
+            "created_at": timestamps(p.signup_us),
         }
     )
 
@@ -159,74 +158,6 @@ def _bios(params: SeedParams, p: People, city: pl.Series) -> pl.Series:
     return bio.set(pl.Series(~p.complete), None).alias("bio")
 
 
-@lru_cache(maxsize=16)  # shared by profiles (bios) and user_interests of one shard
-def interest_choice(params: SeedParams, p: People) -> tuple[np.ndarray, np.ndarray]:
-    """Each user's interests as (user index, subject id) in preference order (Gumbel top-k)."""
-    ident = calibration.load(params.calibration)["identity"]
-    arch = calibration.load(params.calibration)["archetypes"]
-    subjects = catalog.interest_subjects_frame()
-    subject_ids = subjects["id"].to_numpy().astype(np.int64)
-    rng = Rng(params.run_seed)
-    # Popularity: a seeded Zipf-like ranking of the catalog, shared by everyone.
-    rank = np.argsort(np.argsort(rng.stream("interest-popularity").u64(subject_ids)))
-    base = 1.0 / np.sqrt(1.0 + rank)
-    cats = subjects["category"].to_numpy()
-    affinity = np.array(
-        [
-            [arch[a].get("interest_affinity", {}).get(c, 1.0) for c in cats]
-            for a in archetypes(params)
-        ]
-    )
-    s = rng.stream("interests")
-    score = np.log(base * affinity[p.archetype]) + s.gumbel(p.ids[:, None], subject_ids[None, :])
-    order = np.argsort(-score, axis=1, kind="stable")
-    spread = ident["interests_max"] - ident["interests_min"]
-    count = ident["interests_min"] + sum(
-        s.bernoulli(ident["interests_p"], p.ids, 100 + k).astype(np.int64) for k in range(spread)
-    )
-    taken = np.arange(len(subject_ids))[None, :] < count[:, None]
-    rows, cols = np.nonzero(taken)
-    return rows, subject_ids[order[rows, cols]]
-
-
-def top_interest_names(params: SeedParams, p: People) -> pl.Series:
-    """Each user's favourite interest, lower-cased for use inside a sentence."""
-    rows, subject = interest_choice(params, p)
-    first = np.zeros(len(p), dtype=np.int64)
-    first[rows[::-1]] = subject[::-1]  # the first pick of each row wins
-    subjects = catalog.interest_subjects_frame()
-    by_id = pl.Series([""] * (int(subjects["id"].max()) + 1))  # type: ignore[arg-type]
-    by_id = by_id.scatter(subjects["id"].cast(pl.Int64), subjects["name"].str.to_lowercase())
-    return pools.pick(by_id, first)
-
-
-def user_interests(params: SeedParams, lo: int, hi: int) -> pl.DataFrame:
-    ident = calibration.load(params.calibration)["identity"]
-    p = people(params, lo, hi)
-    rows, subject = interest_choice(params, p)
-    s = Rng(params.run_seed).stream("interest-times")
-    delay = np.floor(s.uniform(p.ids[rows], subject) * ident["onboarding_minutes"] * US_PER_MINUTE)
-    return pl.DataFrame(
-        {
-            "user_id": p.ids[rows],
-            "subject_id": subject,
-            "created_at": _ts(p.signup_us[rows] + delay.astype(np.int64)),
-        }
-    ).sort("user_id", "subject_id")
-
-
-def interest_dirty(params: SeedParams, lo: int, hi: int) -> pl.DataFrame:
-    ident = calibration.load(params.calibration)["identity"]
-    p = people(params, lo, hi)
-    return pl.DataFrame(
-        {
-            "user_id": p.ids,
-            "marked_at": _ts(p.signup_us + ident["onboarding_minutes"] * US_PER_MINUTE),
-            "reason": "signup",
-        }
-    )
-
-
 def profile_media(params: SeedParams, lo: int, hi: int) -> pl.DataFrame:
     ident = calibration.load(params.calibration)["identity"]
     p = people(params, lo, hi)
@@ -249,42 +180,6 @@ def profile_media(params: SeedParams, lo: int, hi: int) -> pl.DataFrame:
             "user_id": uid,
             "position": position,
             "url": urls,
-            "created_at": _ts(p.signup_us[rows] + delay.astype(np.int64)),
-        }
-    )
-
-
-def quiz_answers(params: SeedParams, p: People) -> tuple[np.ndarray, np.ndarray]:
-    """(who took the quiz, answers as an (n, questions) matrix): personality-driven, pure."""
-    arch = calibration.load(params.calibration)["archetypes"]
-    s = Rng(params.run_seed).stream("quiz")
-    completion = np.array([arch[a]["quiz_completion"] for a in archetypes(params)])[p.archetype]
-    took = s.bernoulli(completion, p.ids, 1)
-    questions = catalog.quiz_questions_frame()
-    qid = questions["id"].to_numpy().astype(np.int64)
-    n_opts = questions["options"].list.len().to_numpy().astype(np.int64)
-    trait_col = np.array([calibration.TRAITS.index(d) for d in questions["dimension"]])
-    latent = p.traits[:, trait_col] * (n_opts - 1) + 0.8 * s.normal(p.ids[:, None], qid, 2)
-    return took, np.clip(np.rint(latent), 0, n_opts - 1).astype(np.int64)
-
-
-def quiz_results(params: SeedParams, lo: int, hi: int) -> pl.DataFrame:
-    ident = calibration.load(params.calibration)["identity"]
-    p = people(params, lo, hi)
-    s = Rng(params.run_seed).stream("quiz")
-    took, answers = quiz_answers(params, p)
-    qid = catalog.quiz_questions_frame()["id"].to_numpy().astype(np.int64)
-    row, q = np.nonzero(np.broadcast_to(took[:, None], answers.shape))
-    uid = p.ids[row]
-    delay = (
-        np.floor(s.uniform(uid, 3) * ident["onboarding_minutes"] * US_PER_MINUTE)
-        + q * US_PER_MINUTE
-    )
-    return pl.DataFrame(
-        {
-            "user_id": uid,
-            "question_id": qid[q],
-            "answer": answers[row, q],
-            "answered_at": _ts(p.signup_us[row] + delay.astype(np.int64)),
+            "created_at": timestamps(p.signup_us[rows] + delay.astype(np.int64)),
         }
     )

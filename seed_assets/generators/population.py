@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from seed_assets import pools
 from seed_assets.config import SeedParams
-from seed_assets.generators import identity
+from seed_assets.generators import catalog, identity, interests, quiz
 from seed_assets.generators.clock import US_PER_DAY, epoch_day
 from seed_assets.generators.people import People, people
 from seed_assets.scoring import Features
@@ -38,15 +38,15 @@ class Population:
 @lru_cache(maxsize=2)
 def population(params: SeedParams) -> Population:
     p = people(params, 1, params.users + 1)
-    rows, subjects = identity.interest_choice(params, p)
+    rows, subjects = interests.interest_choice(params, p)
     mask = np.zeros(len(p), dtype=np.uint32)
     np.bitwise_or.at(mask, rows, (np.uint32(1) << subjects.astype(np.uint32)))
-    took, answers = identity.quiz_answers(params, p)
-    n_opts = identity.catalog.quiz_questions_frame()["options"].list.len().to_numpy()
+    took, answers = quiz.quiz_answers(params, p)
+    n_opts = catalog.quiz_questions_frame()["options"].list.len().to_numpy()
     scaled = np.where(took[:, None], np.rint(answers * 100 / (n_opts - 1)), -1).astype(np.int16)
     profiles = identity.profiles(params, 1, params.users + 1)
     start_us = epoch_day(params.start_date) * US_PER_DAY
-    names = identity.catalog.interest_subjects_frame()
+    names = catalog.interest_subjects_frame()
     by_id = pl.Series([""] * (int(names["id"].max()) + 1))  # type: ignore[arg-type]
     by_id = by_id.scatter(names["id"].cast(pl.Int64), names["name"].str.to_lowercase())
     return Population(

@@ -23,7 +23,7 @@ from seed_assets.generators.activity.chat import (
     matches_on,
 )
 from seed_assets.generators.activity.swipes import day_swipes
-from seed_assets.generators.clock import US_PER_DAY, epoch_day
+from seed_assets.generators.clock import US_PER_DAY, epoch_day, timestamps
 from seed_assets.generators.population import population
 from seed_assets.memo import NO_MEMO, Memo
 from seed_assets.rng import Rng
@@ -43,10 +43,6 @@ def _start_us(params: SeedParams) -> int:
     return epoch_day(params.start_date) * US_PER_DAY
 
 
-def _ts(micros: np.ndarray) -> pl.Series:
-    return pl.Series(micros, dtype=pl.Int64).cast(pl.Datetime("us", "UTC"))
-
-
 def likes(params: SeedParams, day: int, memo: Memo = NO_MEMO) -> pl.DataFrame:
     ids = population(params).people.ids
     s = day_swipes(params, day, memo)
@@ -58,7 +54,7 @@ def likes(params: SeedParams, day: int, memo: Memo = NO_MEMO) -> pl.DataFrame:
             "liker_id": ids[s.swiper][order],
             "likee_id": ids[s.target][order],
             "action": pools.pick(ACTIONS, s.like[order].astype(np.int64)),
-            "created_at": _ts(_start_us(params) + day * US_PER_DAY + s.at_us[order]),
+            "created_at": timestamps(_start_us(params) + day * US_PER_DAY + s.at_us[order]),
         }
     )
 
@@ -72,7 +68,7 @@ def matches(params: SeedParams, day: int, memo: Memo = NO_MEMO) -> pl.DataFrame:
             "day": _dates(params, day, len(m.a)),
             "user_a_id": ids[m.a],
             "user_b_id": ids[m.b],
-            "created_at": _ts(_start_us(params) + m.at_us),
+            "created_at": timestamps(_start_us(params) + m.at_us),
         }
     )
 
@@ -92,7 +88,7 @@ def chat_frames(
             "day": _dates(params, day, int(opened.sum())),
             "match_id": c.conversation[opened],
             "started_by": ids[c.started_by[opened]],
-            "created_at": _ts(_start_us(params) + c.at_us[opened]),
+            "created_at": timestamps(_start_us(params) + c.at_us[opened]),
         }
     )
     sel = np.nonzero(today)[0]
@@ -106,7 +102,7 @@ def chat_frames(
             "recipient_id": ids[c.recipient[sel]],
             "kind": pools.pick(pl.Series(KINDS), c.kind[sel]),
             "body": _bodies(params, c.conversation[sel], c.seq[sel], c.kind[sel], c.recipient[sel]),
-            "created_at": _ts(_start_us(params) + c.at_us[sel]),
+            "created_at": timestamps(_start_us(params) + c.at_us[sel]),
         }
     )
     return conversations, messages
