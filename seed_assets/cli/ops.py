@@ -175,8 +175,9 @@ def _repair(url: str, deep: bool, dry_run: bool) -> None:
     assert report.params is not None  # a plan exists only for a seeded database
     params = _covering(report.params, url)
     from seed_assets import orchestrate
+    from seed_assets.instance import dagster_instance
 
-    instance = orchestrate.dagster_instance(url)
+    instance = dagster_instance(url)
     run_id = command_lock.new_run_id()
     days = sorted(dt.date.fromisoformat(key) for t in _DAYS for key in plan.get(t, []))
     with database.connection(url, autocommit=True) as conn:

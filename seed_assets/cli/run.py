@@ -204,14 +204,14 @@ def summary(job: Job, timings: list[Any], extra: list[tuple[str, float]]) -> Non
 
 
 def make_instance(url: str) -> Any:
-    from seed_assets import orchestrate
+    from seed_assets import instance
 
-    return orchestrate.dagster_instance(url)
+    return instance.dagster_instance(url)
 
 
 def prepare_dagster(url: str) -> None:
     """What a new embedded server's cluster template holds besides the cluster: Dagster's
     storage (made once per machine; :mod:`seed_assets.pgtemplate`)."""
-    from seed_assets import orchestrate  # waits for the background import, if one is running
+    from seed_assets import instance  # waits for the background import, if one is running
 
-    orchestrate.prepare_storage(url)
+    instance.prepare_storage(url)

@@ -196,11 +196,11 @@ def _recorded(url: str) -> tuple[SeedParams, replay.Expectation]:
 @guarded
 def ui(port: int) -> None:
     """Start the Dagster UI (webserver and daemon) on the same database and instance."""
-    from seed_assets import orchestrate
+    from seed_assets import instance
 
     url = database.resolve_url(prepare=prepare_dagster)
     guard.check_host(url)  # the UI's code location writes there
-    orchestrate.dagster_instance(url)  # sets DAGSTER_HOME and writes its dagster.yaml
+    instance.dagster_instance(url)  # sets DAGSTER_HOME and writes its dagster.yaml
     env = {**os.environ, "DATABASE_URL": os.environ.get("DATABASE_URL") or url}
     cmd = [sys.executable, "-m", "dagster", "dev", "-m", "seed_assets.definitions", "-p", str(port)]
     err.print(f"Dagster UI on http://127.0.0.1:{port} (Ctrl-C to stop)")
