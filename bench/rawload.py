@@ -19,7 +19,7 @@ import psycopg
 from psycopg import sql
 
 from bench import pg
-from seed_assets import binary_copy, database, ddl, load, partitions
+from seed_assets import binary_copy, database, ddl, encoded, partitions
 from seed_assets.frames import columns
 from seed_assets.schema import metadata
 
@@ -57,7 +57,7 @@ class Encoded:
 
 def encode_table(table: str, frame: pl.DataFrame) -> Encoded:
     """Canonicalise ``frame`` for ``table`` and encode it fully to binary COPY bytes."""
-    frame = load.canonical(table, frame)
+    frame = encoded.canonical(table, frame)
     if frame.columns != columns(table):
         raise ValueError(f"{table}: canonical frame columns {frame.columns} != schema columns")
     return Encoded(table, frame.height, list(binary_copy.encode(frame)))

@@ -2,7 +2,7 @@
 
 An export is a directory ``DIR/<table>/<partition>[-<n>].parquet|.csv`` plus ``DIR/manifest.json``
 (format, parameters and fingerprint, generator version, and per partition its row count, digest
-and files). The rows are the generators' own, in canonical form (``load.canonical``), and each
+and files). The rows are the generators' own, in canonical form (``encoded.canonical``), and each
 digest is the one a seed run records in ``seed_manifest`` for that partition, so a load can prove
 it wrote exactly what was exported. Derived tables are not exported: after a load, ``seed jobs``
 computes them from the loaded rows.
@@ -24,8 +24,9 @@ import psycopg
 
 from seed_assets import database, ddl, guard, partitions, runs
 from seed_assets.config import ConfigError, SeedParams
+from seed_assets.encoded import canonical, frame_digest
 from seed_assets.file_formats import read_files, write_files
-from seed_assets.load import WriteResult, canonical, frame_digest, pipelined_writer
+from seed_assets.load import WriteResult
 from seed_assets.manifest_file import (
     STAGING,
     Entry,
@@ -34,6 +35,7 @@ from seed_assets.manifest_file import (
     read_manifest,
     references_missing,
 )
+from seed_assets.pipeline import pipelined_writer
 from seed_assets.progress import Progress
 from seed_assets.units import Unit, work_units
 

@@ -4,27 +4,24 @@ Running a write twice equals running it once; a crash leaves the old partition o
 half of one; two writers of the same partition serialise on a transaction-scoped advisory lock
 instead of doubling it (DESIGN.md §4). Rows travel through binary ``COPY ... FROM STDIN``,
 encoded with numpy (``binary_copy.py``: no Python per row, except in array columns, which are
-encoded value by value), with the column list taken from the schema.
+encoded value by value) by ``encoded.py``, with the column list taken from the schema. The
+pipelined writer that runs these writes on background connections is ``pipeline.py``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import queue
 import time
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Iterable
 
 import polars as pl
 import psycopg
-import sqlalchemy as sa
 from psycopg import sql
 from psycopg.sql import Identifier
 
-from seed_assets import binary_copy, database
-from seed_assets.frames import columns, conform
+from seed_assets.encoded import Encoded, encode_partition
+from seed_assets.frames import columns
 from seed_assets.partitions import (
     Partition,
     child_table,
@@ -33,7 +30,6 @@ from seed_assets.partitions import (
     scope_sql,
 )
 from seed_assets.schema import seed_manifest
-from seed_assets.schema import table as schema_table
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,77 +50,10 @@ class WriteResult:
     seconds: float
 
 
-@dataclasses.dataclass(frozen=True)
-class Encoded:
-    """One partition's rows, ready to send: canonical, checked against the partition's bounds,
-    encoded to binary COPY (header, row chunks, trailer), with the digest of those bytes."""
-
-    table: str
-    partition: str
-    rows: int
-    chunks: list[bytes]
-    digest: str
-
-    @property
-    def nbytes(self) -> int:
-        return sum(len(chunk) for chunk in self.chunks)
-
-
-def encode_partition(table_name: str, part: Partition, frame: pl.DataFrame) -> Encoded:
-    """What ``write_partition`` sends for ``frame``, computed without a database (pure)."""
-    frame = canonical(table_name, frame)
-    _check_bounds(table_name, part, frame)
-    chunks = list(binary_copy.encode(frame))
-    digest = hashlib.blake2b(digest_size=16)
-    for chunk in chunks:
-        digest.update(chunk)
-    return Encoded(table_name, part.key, frame.height, chunks, digest.hexdigest())
-
-
 def lock_key(table_name: str, partition_key: str) -> int:
     """A signed 64-bit advisory-lock key for (table, partition), stable across processes."""
     digest = hashlib.blake2b(f"{table_name}\x00{partition_key}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
-
-
-def primary_key(table_name: str) -> list[str]:
-    return [c.name for c in schema_table(table_name).primary_key.columns]
-
-
-def _order_sql(table_name: str) -> str:
-    """ORDER BY the primary key in byte order (``COLLATE "C"`` for text), as polars sorts."""
-    tbl = schema_table(table_name)
-    return ", ".join(
-        f'"{c.name}" COLLATE "C"' if isinstance(c.type, sa.Text) else f'"{c.name}"'
-        for c in tbl.primary_key.columns
-    )
-
-
-def canonical(table_name: str, frame: pl.DataFrame) -> pl.DataFrame:
-    """The frame in the table's column order and dtypes, sorted by primary key."""
-    return conform(table_name, frame).sort(primary_key(table_name))
-
-
-def partition_digest(conn: psycopg.Connection, table_name: str, part: Partition) -> tuple[int, str]:
-    """(row count, digest) of a partition as stored, read back in canonical binary form.
-
-    Equal to the digest recorded at write time exactly when the rows are the ones written.
-    """
-    where, args = scope_sql(table_name, part)
-    cols = ", ".join(f'"{c}"' for c in columns(table_name))
-    query = (
-        f'COPY (SELECT {cols} FROM "{table_name}" WHERE {where} ORDER BY {_order_sql(table_name)}) '
-        "TO STDOUT (FORMAT binary)"
-    )
-    digest = hashlib.blake2b(digest_size=16)
-    with conn.cursor() as cur, cur.copy(query, args or None) as copy:  # type: ignore[arg-type]
-        for block in copy:
-            digest.update(block)
-    row = conn.execute(
-        f'SELECT count(*) FROM "{table_name}" WHERE {where}',  # type: ignore[arg-type]
-        args,
-    ).fetchone()
-    return int(row[0]) if row else 0, digest.hexdigest()
 
 
 def copy_encoded(
@@ -143,11 +72,6 @@ def copy_encoded(
             for chunk in data.chunks:
                 copy.write(chunk)
         return cur.rowcount
-
-
-def frame_digest(table_name: str, frame: pl.DataFrame) -> str:
-    """The digest ``write_partition`` records for these rows, computed without a database."""
-    return encode_partition(table_name, Partition("digest"), frame).digest
 
 
 def _replace_day_partition(
@@ -234,19 +158,6 @@ def _never_written(conn: psycopg.Connection, table_name: str, key: str) -> bool:
     return row is None
 
 
-def _check_bounds(table_name: str, part: Partition, frame: pl.DataFrame) -> None:
-    """Refuse, before anything is written, a frame with rows outside the partition's bounds."""
-    if part.lo is None or part.hi is None or frame.is_empty():
-        return
-    key = frame[schema_table(table_name).info["key"]]
-    low, high = key.min(), key.max()
-    if low < part.lo or high >= part.hi:  # type: ignore[operator]
-        raise RuntimeError(
-            f"{table_name}[{part.key}]: rows with {key.name} from {low} to {high} lie outside "
-            f"the partition's bounds [{part.lo}, {part.hi}); its bounds and the generator disagree"
-        )
-
-
 def _record_manifest(
     conn: psycopg.Connection, table_name: str, key: str, rows: int, digest: str, prov: Provenance
 ) -> None:
@@ -260,77 +171,6 @@ def _record_manifest(
         "code_version = EXCLUDED.code_version, written_at = EXCLUDED.written_at",
         [table_name, key, rows, digest, prov.run_seed, prov.params_fingerprint, prov.code_version],
     )
-
-
-@contextmanager
-def pipelined_writer(
-    url: str,
-    provenance: Provenance,
-    connections: int = 2,
-    on_done: Callable[[WriteResult], None] | None = None,
-    depth: int = 12,
-    bulk: bool = False,
-) -> Iterator[Writer]:
-    """Write partitions on background connections while the caller generates the next ones.
-
-    PostgreSQL's backends insert while this process encodes: even on two cores that overlap is
-    worth 1.2-1.5x (DESIGN.md §4). At most ``depth`` frames wait in memory: enough for two
-    simulated days of every activity table, so generation rarely waits for the writers.
-    """
-    pool = queue.SimpleQueue[psycopg.Connection]()
-    opened = [database.connect(url) for _ in range(connections)]
-    for conn in opened:
-        pool.put(conn)
-    threads = ThreadPoolExecutor(max_workers=connections, thread_name_prefix="seed-writer")
-    writer = Writer(pool, threads, provenance, depth, on_done, bulk)
-    try:
-        yield writer
-        writer.drain()
-    finally:
-        threads.shutdown(wait=True, cancel_futures=True)
-        for conn in opened:
-            conn.close()
-
-
-class Writer:
-    """Submits (table, partition, rows) writes to the pipelined writer's connections."""
-
-    def __init__(
-        self,
-        connections: queue.SimpleQueue[psycopg.Connection],
-        threads: ThreadPoolExecutor,
-        prov: Provenance,
-        depth: int,
-        on_done: Callable[[WriteResult], None] | None,
-        bulk: bool,
-    ) -> None:
-        self._connections, self._threads, self._prov = connections, threads, prov
-        self._depth, self._on_done, self._bulk = depth, on_done, bulk
-        self._pending: list[Future[WriteResult]] = []
-        self.results: list[WriteResult] = []
-
-    def _write(self, table_name: str, part: Partition, rows: pl.DataFrame | Encoded) -> WriteResult:
-        # Encoded before a connection is taken: the other writer's connection stays busy.
-        if not isinstance(rows, Encoded):
-            rows = encode_partition(table_name, part, rows)
-        conn = self._connections.get()
-        try:
-            result = write_partition(conn, table_name, part, rows, self._prov, self._bulk)
-        finally:
-            self._connections.put(conn)
-        if self._on_done:
-            self._on_done(result)
-        return result
-
-    def submit(self, table_name: str, part: Partition, rows: pl.DataFrame | Encoded) -> None:
-        while len(self._pending) >= self._depth:
-            self.results.append(self._pending.pop(0).result())
-        self._pending.append(self._threads.submit(self._write, table_name, part, rows))
-
-    def drain(self) -> list[WriteResult]:
-        while self._pending:
-            self.results.append(self._pending.pop(0).result())
-        return self.results
 
 
 def total_rows(results: Iterable[WriteResult]) -> int:

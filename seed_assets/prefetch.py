@@ -2,7 +2,7 @@
 
 ``seed up`` knows the population before Dagster is even imported. Importing it, starting the
 database and making the instance take seconds in which the second core idles; meanwhile a
-background thread generates, sorts and encodes identity shards (``load.encode_partition``), in
+background thread generates, sorts and encodes identity shards (``encoded.encode_partition``), in
 the order the steps will ask for them, holding at most ``budget_bytes`` that no step has taken
 yet (checked before each batch, so one batch may go past it). Past that it waits, so on a large
 population it keeps a fixed distance ahead of the writers and also fills the gaps between the
@@ -24,7 +24,7 @@ import polars as pl
 
 from seed_assets import generators, partitions
 from seed_assets.config import SeedParams
-from seed_assets.load import Encoded, encode_partition
+from seed_assets.encoded import Encoded, encode_partition
 from seed_assets.partitions import Partition
 from seed_assets.schema import table as schema_table
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 
 import polars as pl
 
-from seed_assets import generators, load
+from seed_assets import encoded, generators
 from seed_assets.config import SeedParams
 from seed_assets.progress import Progress
 from seed_assets.schema import ACTIVITY
@@ -56,5 +56,5 @@ def _digests(unit: Unit, keys: Mapping[str, Sequence[str]]) -> tuple[Expected, i
         assert isinstance(frame, pl.DataFrame)  # generated here, not prefetched
         generated += frame.height
         if unit.part.key in keys.get(table, ()):
-            out[(table, unit.part.key)] = frame.height, load.frame_digest(table, frame)
+            out[(table, unit.part.key)] = frame.height, encoded.frame_digest(table, frame)
     return out, generated

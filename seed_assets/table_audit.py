@@ -13,7 +13,7 @@ import psycopg
 from psycopg import sql
 from psycopg.sql import Identifier
 
-from seed_assets import ddl, load, partitions, regenerate, replay, versions
+from seed_assets import ddl, encoded, partitions, regenerate, replay, versions
 from seed_assets.config import SeedParams
 from seed_assets.schema import table as schema_table
 
@@ -90,7 +90,7 @@ def manifest_rows(conn: psycopg.Connection) -> dict[str, dict[str, tuple]]:
 
 
 def _stored_digest(conn: psycopg.Connection, table: str, key: str, params: SeedParams) -> str:
-    return load.partition_digest(conn, table, partitions.of_table(table, key, params))[1]
+    return encoded.partition_digest(conn, table, partitions.of_table(table, key, params))[1]
 
 
 def audit_table(

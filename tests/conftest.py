@@ -18,7 +18,7 @@ from psycopg import sql
 
 from seed_assets import database
 from seed_assets.config import SeedParams
-from seed_assets.load import _order_sql, columns
+from seed_assets.encoded import _order_sql, columns
 
 SMALL = SeedParams(run_seed="test", users=1_000, shard_size=250)
 

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from seed_assets import database, load, orchestrate, partitions
+from seed_assets import database, encoded, orchestrate, partitions
 from seed_assets.config import SeedParams
 from seed_assets.definitions import build_all_assets
 from seed_assets.generators import interests, people, population
@@ -94,7 +94,9 @@ def digests(url: str) -> dict[str, tuple[int, str]]:
 def day_digests(url: str, keys: list[str]) -> dict[tuple[str, str], tuple[int, str]]:
     with database.connection(url, autocommit=True) as c:
         return {
-            (t, k): load.partition_digest(c, t, partitions.day_partition(dt.date.fromisoformat(k)))
+            (t, k): encoded.partition_digest(
+                c, t, partitions.day_partition(dt.date.fromisoformat(k))
+            )
             for t in TABLES
             for k in keys
         }

@@ -14,7 +14,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from seed_assets import calibration, database, load, orchestrate, partitions
+from seed_assets import calibration, database, encoded, orchestrate, partitions
 from seed_assets.config import SeedParams
 from seed_assets.generators.activity import TABLES
 from seed_assets.progress import Progress
@@ -337,7 +337,7 @@ def test_manifest_matches_every_stored_day(db: psycopg.Connection) -> None:
     for table, key, row_count, digest in rows:
         assert row_count == counts.get((table, key), 0), (table, key)
         part = partitions.day_partition(dt.date.fromisoformat(key))
-        assert load.partition_digest(db, table, part) == (row_count, digest), (table, key)
+        assert encoded.partition_digest(db, table, part) == (row_count, digest), (table, key)
 
 
 def test_named_accounts_get_their_minimums_on_the_first_day(db: psycopg.Connection) -> None:

@@ -13,8 +13,8 @@ import psycopg
 import pytest
 
 from seed_assets import GENERATOR_VERSION, database, ddl, files, runs
+from seed_assets.encoded import partition_digest
 from seed_assets.file_formats import read_files
-from seed_assets.load import partition_digest
 from seed_assets.manifest_file import EXPORTABLE, MANIFEST
 from tests.conftest import SMALL, fresh_database, table_digest
 

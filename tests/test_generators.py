@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from seed_assets.config import SeedParams
+from seed_assets.encoded import canonical, primary_key
 from seed_assets.frames import conform, polars_schema
 from seed_assets.generators import CATALOG, IDENTITY
 from seed_assets.generators.interests import interest_choice
 from seed_assets.generators.people import people
-from seed_assets.load import canonical, primary_key
 from seed_assets.schema import table as schema_table
 from tests.conftest import extent
 

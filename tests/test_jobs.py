@@ -15,7 +15,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jobs import matching, stats
-from seed_assets import database, load, orchestrate, partitions, replay, table_audit, versions
+from seed_assets import (
+    database,
+    encoded,
+    orchestrate,
+    partitions,
+    replay,
+    table_audit,
+    versions,
+)
 from seed_assets.config import SeedParams
 from seed_assets.progress import Progress
 from seed_assets.read import query_frame
@@ -303,7 +311,7 @@ def test_derived_tables_follow_days_appended_in_the_same_process(server_url: str
             assert len(recorded) == 3
             for key, rows, digest in recorded:
                 part = partitions.shard_partition(PARAMS, key)
-                assert load.partition_digest(conn, "user_traits", part) == (rows, digest), key
+                assert encoded.partition_digest(conn, "user_traits", part) == (rows, digest), key
 
 
 def test_manifest_records_each_tiers_code_version(db: psycopg.Connection) -> None:

@@ -9,8 +9,9 @@ import psycopg
 import pytest
 
 from seed_assets import database, ddl
+from seed_assets.encoded import partition_digest
 from seed_assets.generators import CATALOG, IDENTITY
-from seed_assets.load import Provenance, partition_digest, write_partition
+from seed_assets.load import Provenance, write_partition
 from seed_assets.partitions import Partition, shard_partition, whole_table
 from seed_assets.schema import metadata
 from tests.conftest import SMALL, row_count, table_digest

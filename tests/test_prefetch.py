@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 
 from seed_assets import generators, partitions, prefetch
-from seed_assets.load import Encoded, encode_partition
+from seed_assets.encoded import Encoded, encode_partition
 from seed_assets.write import Generation
 from tests.conftest import SMALL
 

@@ -11,8 +11,8 @@ import polars as pl
 
 from seed_assets import generators
 from seed_assets.config import SeedParams
+from seed_assets.encoded import Encoded
 from seed_assets.generators.activity import simulate_day
-from seed_assets.load import Encoded
 from seed_assets.memo import NO_MEMO, Memo
 from seed_assets.prefetch import Prefetcher
 

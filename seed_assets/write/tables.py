@@ -16,8 +16,10 @@ import psycopg
 
 from seed_assets import database, ddl, guard, runs, versions
 from seed_assets.config import SeedParams
-from seed_assets.load import Encoded, Provenance, Writer, WriteResult, pipelined_writer
+from seed_assets.encoded import Encoded
+from seed_assets.load import Provenance, WriteResult
 from seed_assets.partitions import Partition
+from seed_assets.pipeline import Writer, pipelined_writer
 from seed_assets.progress import Progress
 
 # One unit of work: a partition and a function producing {table: frame} for it (or the frame
