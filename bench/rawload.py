@@ -4,7 +4,7 @@ What is timed is only the transfer and the server's insertion, over one connecti
 transaction: the bytes are made before the clock starts, either by encoding in-process frames
 (:func:`encode_table`, the identity workload) or by dumping a seeded database (:func:`raw_limit`,
 the activity workload). The indexes, foreign keys and ANALYZE that follow are timed apart, with
-the very function ``seed up`` calls after its own bulk load (``ddl.finish_bulk_load``).
+the very function ``seed up`` calls after its own bulk load (``bulk_finish.finish_bulk_load``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import psycopg
 from psycopg import sql
 
 from bench import pg
-from seed_assets import binary_copy, database, ddl, encoded, partitions
+from seed_assets import binary_copy, bulk_finish, database, ddl, encoded, partitions
 from seed_assets.frames import columns
 from seed_assets.schema import metadata
 
@@ -117,7 +117,7 @@ def create_plain_tables(conn: psycopg.Connection, *, keys: bool = True) -> None:
 def build_constraints(url: str, tables: list[str]) -> float:
     """Time what ``seed up`` does after a bulk load: indexes, foreign keys, then ANALYZE."""
     started = time.perf_counter()
-    ddl.finish_bulk_load(url, tables)
+    bulk_finish.finish_bulk_load(url, tables)
     return time.perf_counter() - started
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import polars as pl
 import psycopg
 
-from seed_assets import database, ddl, guard, partitions, runs
+from seed_assets import bulk_finish, database, ddl, guard, partitions, runs
 from seed_assets.config import ConfigError, SeedParams
 from seed_assets.encoded import canonical, frame_digest
 from seed_assets.file_formats import read_files, write_files
@@ -167,7 +167,7 @@ def load(
         totals = _write_all(url, src_dir, manifest, bulk, progress)
         started = time.perf_counter()
         if bulk:
-            ddl.finish_bulk_load(url, tables)
+            bulk_finish.finish_bulk_load(url, tables)
         finishing = time.perf_counter() - started
     except Exception as exc:
         with database.connection(url, autocommit=True) as conn:

@@ -7,7 +7,7 @@ import time
 
 import psycopg
 
-from seed_assets import ddl
+from seed_assets import bulk_finish, ddl
 from seed_assets.schema import CATALOG, IDENTITY
 
 
@@ -38,7 +38,7 @@ def test_the_rest_starts_once_every_expected_table_is_finished(
     tables = [t.name for t in (*CATALOG, *IDENTITY)]
     fks = _identity_foreign_keys()
     assert fks and not fks & _constraints(conn, "f")
-    finisher = ddl.BulkFinisher(db_url)
+    finisher = bulk_finish.BulkFinisher(db_url)
     try:
         finisher.expect(tables, tables)
         for name in tables[:-1]:
@@ -60,7 +60,7 @@ def test_the_rest_starts_once_every_expected_table_is_finished(
 def test_complete_finishes_what_was_never_written(conn: psycopg.Connection, db_url: str) -> None:
     ddl.ensure_schema(conn, bare=True)
     tables = [t.name for t in (*CATALOG, *IDENTITY)]
-    finisher = ddl.BulkFinisher(db_url)
+    finisher = bulk_finish.BulkFinisher(db_url)
     try:
         finisher.expect(tables, tables)
         finisher.table_written(tables[0])  # the phase stopped after its first table

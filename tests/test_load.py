@@ -8,7 +8,7 @@ import polars as pl
 import psycopg
 import pytest
 
-from seed_assets import database, ddl
+from seed_assets import bulk_finish, database, ddl
 from seed_assets.encoded import partition_digest
 from seed_assets.generators import CATALOG, IDENTITY
 from seed_assets.load import Provenance, write_partition
@@ -158,7 +158,7 @@ def test_a_bulk_load_builds_the_deferred_keys_at_the_end(
             frame = IDENTITY["users"](SMALL, *_ids(part))
             write_partition(conn, "users", part, frame, PROV, bulk=True)
     assert row_count(conn, "users") == 500
-    ddl.finish_bulk_load(db_url, ["users"])
+    bulk_finish.finish_bulk_load(db_url, ["users"])
     with database.connection(db_url, autocommit=True) as other:
         keyed = _primary_keys(other)
         left = ddl.ensure_schema(other)  # nothing is missing any more (indexes: IF NOT EXISTS)

@@ -16,7 +16,16 @@ from typing import Any
 import click
 from rich.console import Console
 
-from seed_assets import command_lock, database, ddl, embedded, guard, partitions, runs
+from seed_assets import (
+    bulk_finish,
+    command_lock,
+    database,
+    ddl,
+    embedded,
+    guard,
+    partitions,
+    runs,
+)
 from seed_assets.cli.common import err, import_dagster
 from seed_assets.config import SeedParams
 from seed_assets.database import DatabaseLost
@@ -133,7 +142,7 @@ def load(
     phases = [[g for g in job.groups if g != "derived"], [g for g in job.groups if g == "derived"]]
     timings: list[orchestrate.TableTiming] = []
     extra: list[tuple[str, float]] = []
-    finisher = ddl.BulkFinisher(url) if bulk else None
+    finisher = bulk_finish.BulkFinisher(url) if bulk else None
     try:
         with RichProgress(err) as bars:
             # The bars, and the finisher: a table's keys are built once it is written.
