@@ -1,6 +1,6 @@
 """Schema drift: the live catalog (``catalog.py``) against the tables seed-assets writes.
 
-The expected tables are ``expected.py``'s (``schema.py``'s tables, their types as PostgreSQL's
+The expected tables are ``expected.py``'s (``schema/``'s tables, their types as PostgreSQL's
 ``format_type`` prints them). :func:`compare` lists every difference that makes a write fail or
 store something else than the generators produced:
 

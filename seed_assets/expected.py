@@ -1,4 +1,4 @@
-"""What seed-assets expects of the database: the tables of ``schema.py`` (the only place a
+"""What seed-assets expects of the database: the tables of ``schema/`` (the only place a
 column is written down), their types rendered as PostgreSQL's ``format_type`` prints them, the
 defaults the writers rely on and the primary keys; and a fingerprint of them, which the marker
 records (``drift.check`` compares the live catalog with them).
@@ -81,7 +81,7 @@ def _default_sql(column: sa.Column) -> str | None:  # type: ignore[type-arg]
 
 
 def expected_tables(names: Collection[str] | None = None) -> dict[str, ExpectedTable]:
-    """The tables of ``schema.py`` (all, or those in ``names``), as the writers expect them."""
+    """The tables of ``schema/`` (all, or those in ``names``), as the writers expect them."""
     from seed_assets.schema import metadata
 
     out = {}

@@ -1,4 +1,4 @@
-"""Polars schemas and COPY column order, derived from ``schema.py`` (never written twice)."""
+"""Polars schemas and COPY column order, derived from ``schema/`` (never written twice)."""
 
 from __future__ import annotations
 

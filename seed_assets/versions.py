@@ -5,7 +5,7 @@ Dagster ``code_version``, so a change to the code or data that shape a table mar
 tables it can change as stale (in the UI and in ``seed audit``), with no version to bump by hand:
 
 - seeded tables (catalog, identity, activity): the generators, ``rng.py``, ``scoring.py``,
-  ``schema.py``, the calibration profiles and the name pools;
+  ``schema/``, the calibration profiles and the name pools;
 - derived tables: all of that and the jobs (``jobs/*.py``): a change to a job marks only the
   derived tables stale.
 
@@ -29,7 +29,7 @@ SEEDED_FILES = (
     "seed_assets/generators/**/*",
     "seed_assets/rng.py",
     "seed_assets/scoring.py",
-    "seed_assets/schema.py",
+    "seed_assets/schema/*",
     "seed_assets/calibration/*",
     "seed_assets/pools/**/*",
 )

@@ -1,11 +1,11 @@
 """The mapping: how the simulation's tables land in a database.
 
-The simulation's tables and columns (``schema.py``, as ``sources.py`` reads them) are the
+The simulation's tables and columns (``schema/``, as ``sources.py`` reads them) are the
 *source*; the database's are the *target*. Per source table a mapping gives the target table (or
 ``skip``), which source columns go to which target columns (a column not given is left out: the
 database default applies), value maps, the id strategy (``ids.py``), and target columns filled
 from an expression (``expressions.py``). The format, with every option, is in docs/mapping.md;
-``reading.py`` reads it from TOML or YAML. :func:`native` is ``schema.py`` itself, the mapping
+``reading.py`` reads it from TOML or YAML. :func:`native` is ``schema/`` itself, the mapping
 used when there is no mapping file. Whether a mapping fits a live database is ``check.py``'s job.
 No Dagster, no database here.
 """
@@ -68,7 +68,7 @@ class Mapping:
 
 
 def native() -> Mapping:
-    """``schema.py`` as a mapping: every table and column under its own name, integer ids kept,
+    """``schema/`` as a mapping: every table and column under its own name, integer ids kept,
     the bookkeeping beside the tables. Seeding with it is seeding without a mapping file."""
     tables = tuple(
         TableMap(s.name, s.name, tuple((c.name, c.name) for c in s.columns))

@@ -28,7 +28,7 @@ DOMAINS: dict[tuple[str, str], tuple[str, ...]] = {
     ("trending", "kind"): ("interest", "post"),
 }
 
-# What the simulation guarantees unique beyond primary keys and unique indexes (schema.py says
+# What the simulation guarantees unique beyond primary keys and unique indexes (schema/ says
 # so in the tables' comments): a swipe pair at most once ever, one match per pair, one
 # conversation per match.
 INVARIANTS: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -41,7 +41,7 @@ INVARIANTS: dict[str, tuple[tuple[str, ...], ...]] = {
 @dataclasses.dataclass(frozen=True)
 class SourceColumn:
     name: str
-    type: str  # format_type spelling of schema.py's type
+    type: str  # format_type spelling of schema/'s type
     nullable: bool
     references: str | None = None  # the simulation table whose id it holds (FK or logical)
 
