@@ -89,8 +89,10 @@ def embedded_url(data_dir: Path | None = None, prepare: Prepare | None = None) -
     """Start (or join) the project's embedded PostgreSQL and return its URL
     (:func:`seed_assets.embedded.start`: a new cluster from the cached template, ``prepare``
     what a new template holds besides it, concurrent commands taking turns)."""
-    from seed_assets import embedded  # it connects through this module
+    from seed_assets import embedded, guard  # they connect through this module
 
+    # Before a cluster is made or started: SEED_ENVIRONMENT naming production refuses anything.
+    guard.check_environment()
     return embedded.start(data_dir, prepare)
 
 

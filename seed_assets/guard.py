@@ -140,6 +140,12 @@ def environment_from_env() -> str:
     return os.environ.get(ENVIRONMENT_ENV) or DEFAULT_ENVIRONMENT
 
 
+def check_environment() -> None:
+    """Refuse when ``SEED_ENVIRONMENT`` names a production environment (before any connection,
+    and before an embedded server's cluster is made)."""
+    _check_environment(environment_from_env(), ENVIRONMENT_ENV)
+
+
 def _check_environment(environment: str, where: str) -> None:
     if is_production(environment):
         raise Refused(f"{where} names a production environment ({environment!r}); refusing")

@@ -529,3 +529,19 @@ def test_a_database_lost_mid_run_is_not_an_unreachable_one(server_url: str) -> N
     never = urlunsplit(urlsplit(url)._replace(path="/never_created_here"))
     with pytest.raises(database.DatabaseError, match="cannot connect"):
         database.connect(never, autocommit=True)
+
+
+@pytest.mark.parametrize("command", [["up", "--users", "10"], ["extend", "--days", "1"], ["audit"]])
+def test_a_production_environment_makes_no_embedded_server(
+    command: list[str], tmp_path: Path
+) -> None:
+    """Without DATABASE_URL, SEED_ENVIRONMENT naming production is refused before a cluster is
+    made or started in SEED_HOME."""
+    env = {
+        "SEED_HOME": str(tmp_path / "seed"),
+        "DAGSTER_HOME": str(tmp_path / "dagster"),
+        "SEED_ENVIRONMENT": "prodeu",
+    }
+    result = invoke(command, env)
+    assert_one_line(result.exit_code, result.stdout, result.stderr, 5, PASSWORD)
+    assert not (tmp_path / "seed" / "pgdata").exists()
