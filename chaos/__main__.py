@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -61,6 +62,38 @@ def run(
     keep: bool,
 ) -> None:
     """Start an embedded PostgreSQL in a temporary directory and run every scenario."""
+    started = time.perf_counter()
+    work, lab = _start_lab(seed, keep)
+    try:
+        results = run_all(
+            lab,
+            kill_trials=trials,
+            concurrent_trials=concurrent,
+            up_pairs=pairs,
+            other_trials=others,
+            only={s.strip() for s in only.split(",") if s.strip()} or None,
+            progress=_progress,
+        )
+    except Interrupted:
+        raise SystemExit(130) from None
+    finally:
+        if not keep:
+            shutil.rmtree(work / "lab", ignore_errors=True)
+        else:
+            click.echo(f"kept: {work}", err=True)
+    options = {"trials": trials, "concurrent": concurrent, "pairs": pairs, "others": others}
+    data = _figures(seed, options, started, results)
+    Path(out).write_text(json.dumps(data, indent=1, default=str) + "\n")
+    click.echo(report.table(data["results"]))
+    if docs:
+        report.render_docs(data, Path(docs))
+    failed = sum(len(r.failures) for r in results)
+    if failed:
+        raise SystemExit(1)
+
+
+def _start_lab(seed: int, keep: bool) -> tuple[Path, Lab]:
+    """A temporary directory with an embedded server, and the lab on it; Ctrl-C interrupts it."""
     os.environ.pop("DATABASE_URL", None)
     work = Path(tempfile.mkdtemp(prefix="seed-chaos-"))
     os.chmod(work, 0o755)  # the embedded server's user (when run as root) reaches its sockets
@@ -70,7 +103,6 @@ def run(
 
     if not keep:  # registered first, so it runs after the embedded server has stopped
         atexit.register(shutil.rmtree, work, ignore_errors=True)
-    started = time.perf_counter()
     url = database.embedded_url(work / "pgdata")
     lab = Lab(url, work / "lab", seed, cache)
 
@@ -80,47 +112,30 @@ def run(
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    return work, lab
 
-    def progress(r: Result) -> None:
-        mark = "ok " if not r.failures and not r.skipped else "SKIP" if r.skipped else "FAIL"
-        click.echo(f"{mark} {r.title}: {r.passed}/{r.trials} in {r.seconds:.0f} s", err=True)
 
-    try:
-        results = run_all(
-            lab,
-            kill_trials=trials,
-            concurrent_trials=concurrent,
-            up_pairs=pairs,
-            other_trials=others,
-            only={s.strip() for s in only.split(",") if s.strip()} or None,
-            progress=progress,
-        )
-    except Interrupted:
-        raise SystemExit(130) from None
-    finally:
-        if not keep:
-            shutil.rmtree(work / "lab", ignore_errors=True)
-        else:
-            click.echo(f"kept: {work}", err=True)
+def _progress(r: Result) -> None:
+    mark = "ok " if not r.failures and not r.skipped else "SKIP" if r.skipped else "FAIL"
+    click.echo(f"{mark} {r.title}: {r.passed}/{r.trials} in {r.seconds:.0f} s", err=True)
+
+
+def _figures(
+    seed: int, options: dict[str, int], started: float, results: list[Result]
+) -> dict[str, Any]:
+    """The results file: the run (seed, revision, date, machine, duration) and every result."""
     revision = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
     )
-    data = {
+    return {
         "seed": seed,
         "revision": revision.stdout.strip() if revision.returncode == 0 else "",
         "when": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),  # noqa: TID251 - the report's date
         "machine": f"{os.cpu_count()} cores, {platform.system()} {platform.machine()}",
         "seconds": round(time.perf_counter() - started, 1),
-        "options": {"trials": trials, "concurrent": concurrent, "pairs": pairs, "others": others},
+        "options": options,
         "results": [r.as_dict() for r in results],
     }
-    Path(out).write_text(json.dumps(data, indent=1, default=str) + "\n")
-    click.echo(report.table(data["results"]))
-    if docs:
-        report.render_docs(data, Path(docs))
-    failed = sum(len(r.failures) for r in results)
-    if failed:
-        raise SystemExit(1)
 
 
 @main.command()
