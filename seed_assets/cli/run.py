@@ -163,13 +163,7 @@ def load(
                 try:
                     written = run_phase(job, phase, resources, instance)
                 except Exception:
-                    # Best effort: the database itself may be what failed (a crash, a full disk);
-                    # then the run stays `running` and the next command marks it interrupted.
-                    with (
-                        contextlib.suppress(database.DatabaseError, DatabaseLost),
-                        database.connection(url, autocommit=True) as conn,
-                    ):
-                        runs.finish(conn, run_id, "failure", {})
+                    record_failure(url, run_id)
                     raise
                 timings += written
                 if finisher:
@@ -184,6 +178,16 @@ def load(
         if finisher:
             finisher.close()
     return timings, extra
+
+
+def record_failure(url: str, run_id: str) -> None:
+    """Record the run as failed, as far as possible: the database itself may be what failed (a
+    crash, a full disk); then the run stays `running` and the next command marks it interrupted."""
+    with (
+        contextlib.suppress(database.DatabaseError, DatabaseLost),
+        database.connection(url, autocommit=True) as conn,
+    ):
+        runs.finish(conn, run_id, "failure", {})
 
 
 def run_phase(job: Job, phase: list[str], resources: dict[str, object], instance: Any) -> list[Any]:
