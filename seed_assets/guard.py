@@ -166,13 +166,16 @@ def init(conn: psycopg.Connection, url: str, environment: str | None = None) -> 
     from seed_assets import ddl
     from seed_assets.schema import seed_marker
 
-    ddl.create_table(conn, seed_marker)
     marker = Marker(uuid.uuid4().hex, environment, tool_version(), schema_fingerprint())
-    conn.execute(
-        "INSERT INTO seed_marker (id, install_id, environment, tool_version, schema_fingerprint) "
-        "VALUES (1, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
-        [marker.install_id, marker.environment, marker.tool_version, marker.schema_fingerprint],
-    )
+    # One transaction: a process killed here leaves no marker table without its row (which would
+    # make the database look like someone else's: tables, no marker).
+    with conn.transaction():
+        ddl.create_table(conn, seed_marker)
+        conn.execute(
+            "INSERT INTO seed_marker (id, install_id, environment, tool_version, "
+            "schema_fingerprint) VALUES (1, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
+            [marker.install_id, marker.environment, marker.tool_version, marker.schema_fingerprint],
+        )
     return read_marker(conn) or marker
 
 

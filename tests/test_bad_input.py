@@ -545,3 +545,24 @@ def test_a_production_environment_makes_no_embedded_server(
     result = invoke(command, env)
     assert_one_line(result.exit_code, result.stdout, result.stderr, 5, PASSWORD)
     assert not (tmp_path / "seed" / "pgdata").exists()
+
+
+def test_the_marker_is_written_whole_or_not_at_all(
+    conn: psycopg.Connection, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process that dies between creating seed_marker and writing its row must not leave an
+    empty marker table (the database would then look like someone else's)."""
+    from seed_assets import ddl
+
+    create = ddl.create_table
+
+    def create_then_die(c: psycopg.Connection, table: object) -> None:
+        create(c, table)  # type: ignore[arg-type]
+        raise KeyboardInterrupt  # the process stops here
+
+    monkeypatch.setattr(ddl, "create_table", create_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        guard.init(conn, db_url)
+    assert not guard.has_tables(conn)
+    monkeypatch.setattr(ddl, "create_table", create)
+    assert guard.ensure_writable(conn, db_url, "seed up").environment == "development"
