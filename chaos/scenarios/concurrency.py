@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from chaos.harness import UP, Lab, Outcome, embedded_snapshot, postmaster_pid, stop_orphan
 from chaos.scenarios.references import References
 from chaos.scenarios.trial import EXIT_GUARD, EXTEND1, EXTEND2, REPAIR, Result, Trial
@@ -10,6 +12,18 @@ from chaos.scenarios.trial import EXIT_GUARD, EXTEND1, EXTEND2, REPAIR, Result, 
 def _together(lab: Lab, commands: list[tuple[list[str], dict[str, str]]]) -> list[Outcome]:
     runs = [lab.start(args, env) for args, env in commands]
     return [lab.finish(run) for run in runs]
+
+
+def _audit_and_close(
+    trial: Trial, lab: Lab, db: str, env: dict[str, str], homes: list[Path]
+) -> None:
+    """The trial's last check (`seed audit` exits 0), then its database and homes are removed."""
+    audit = trial.seen(lab.run(["audit"], env))
+    trial.check(audit.code == 0, f"audit: {audit.brief()}")
+    trial.done()
+    lab.drop_db(db)
+    for home in homes:
+        lab.cleanup_home(home)
 
 
 def concurrent_extends(lab: Lab, refs: References, trials: int) -> Result:
@@ -35,12 +49,7 @@ def concurrent_extends(lab: Lab, refs: References, trials: int) -> Result:
         else:
             trial.problems.append(f"exits {codes}: {a.brief()} / {b.brief()}")
             trial.diff(refs.snaps["ext2"], lab.snapshot(db))
-        audit = trial.seen(lab.run(["audit"], envs[0]))
-        trial.check(audit.code == 0, f"audit: {audit.brief()}")
-        trial.done()
-        lab.drop_db(db)
-        for home in homes:
-            lab.cleanup_home(home)
+        _audit_and_close(trial, lab, db, envs[0], homes)
     return result
 
 
@@ -96,11 +105,7 @@ def repair_beside_extend(lab: Lab, refs: References, trials: int) -> Result:
         out = trial.seen(lab.run(args, env))
         trial.check(out.code == 0, out.brief())
     trial.diff(refs.snaps["ext2"], lab.snapshot(db))
-    audit = trial.seen(lab.run(["audit"], env))
-    trial.check(audit.code == 0, f"audit: {audit.brief()}")
-    trial.done()
-    lab.drop_db(db)
-    lab.cleanup_home(home)
+    _audit_and_close(trial, lab, db, env, [home])
     for i in range(trials):
         trial = Trial(result, lab, f"repair+extend #{i + 1}")
         db = lab.create_db(refs.damaged)
@@ -116,10 +121,5 @@ def repair_beside_extend(lab: Lab, refs: References, trials: int) -> Result:
             else:
                 trial.check(out.code == 0, f"{out.brief()}")
         trial.diff(refs.snaps["ext2"], lab.snapshot(db))
-        audit = trial.seen(lab.run(["audit"], envs[0]))
-        trial.check(audit.code == 0, f"audit: {audit.brief()}")
-        trial.done()
-        lab.drop_db(db)
-        for home in homes:
-            lab.cleanup_home(home)
+        _audit_and_close(trial, lab, db, envs[0], homes)
     return result
